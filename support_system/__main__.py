@@ -1,0 +1,3 @@
+from support_system.cli import main
+
+main()

@@ -1,0 +1,129 @@
+"""The model registry: which models exist, how to reach them and what they are good at.
+
+Read from `config/models.yaml` (path in settings). Everything else asks the registry
+by name, so adding a model is a YAML change, never a code change.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from support_system.core.errors import ConfigError, UnknownModel
+from support_system.core.settings import get_settings
+
+Provider = Literal["embedded", "ollama", "openai_compatible", "openai", "anthropic"]
+
+
+class PackagedFile(BaseModel):
+    """A GGUF file shipped inside PyPI packages, possibly split into chunks."""
+
+    packages: list[str] = Field(min_length=1, description="Distributions, in chunk order.")
+    pattern: str = Field(description="Glob for the file(s) inside each package, e.g. '*.bin'.")
+    filename: str = Field(description="Name of the assembled file in the model cache.")
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    size: int | None = Field(None, gt=0)
+
+
+class ModelSpec(BaseModel):
+    """One registry entry."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    provider: Provider
+    display_name: str = ""
+    model_id: str | None = Field(None, description="Model name on the server (ollama, openai…).")
+    base_url: str | None = Field(None, description="Overrides the provider's URL from settings.")
+    packaged: PackagedFile | None = None
+    path: Path | None = Field(None, description="A GGUF file on disk (embedded provider).")
+    context_length: int = Field(4096, ge=256)
+    skills: list[str] = Field(default_factory=list)
+    cost_per_1k_input: float = Field(0.0, ge=0)
+    cost_per_1k_output: float = Field(0.0, ge=0)
+    tokens_per_second: float | None = Field(None, gt=0, description="Typical decode speed.")
+    fallbacks: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _where_to_find_it(self) -> ModelSpec:
+        if self.provider == "embedded" and not (self.packaged or self.path):
+            raise ValueError("an embedded model needs `packaged` or `path`")
+        if self.provider != "embedded" and not self.model_id:
+            raise ValueError(f"a {self.provider} model needs `model_id`")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
+
+    def cost(self, tokens_in: int, tokens_out: int) -> float:
+        return (tokens_in * self.cost_per_1k_input + tokens_out * self.cost_per_1k_output) / 1000
+
+
+class Registry(BaseModel):
+    models: list[ModelSpec]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Registry:
+        names = [m.name for m in self.models]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate model names: {', '.join(duplicates)}")
+        for spec in self.models:
+            missing = [f for f in spec.fallbacks if f not in names]
+            if missing:
+                raise ValueError(f"{spec.name}: unknown fallbacks {', '.join(missing)}")
+        return self
+
+    def get(self, name: str) -> ModelSpec:
+        for spec in self.models:
+            if spec.name == name:
+                return spec
+        raise UnknownModel(detail=f"not in registry: {name}", model=name)
+
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.models]
+
+    def for_skill(self, skill: str) -> list[ModelSpec]:
+        return [spec for spec in self.models if skill in spec.skills]
+
+    def fallback_chain(self, first: str, extra: list[str] | None = None) -> list[ModelSpec]:
+        """`first`, its own fallbacks, then `extra` (settings), without repeats."""
+        chain: list[str] = [first, *self.get(first).fallbacks, *(extra or [])]
+        seen: list[str] = []
+        for name in chain:
+            if name not in seen:
+                seen.append(name)
+        return [self.get(name) for name in seen]
+
+
+def load_registry(path: Path) -> Registry:
+    """Parse a registry file; problems name the file and the field."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(detail=str(exc), source=str(path)) from exc
+    try:
+        return Registry.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(detail=problems, source=str(path)) from exc
+
+
+@lru_cache(maxsize=4)
+def _cached(path: Path, mtime: float) -> Registry:
+    return load_registry(path)
+
+
+def get_registry() -> Registry:
+    """The registry named in settings (re-read when the file changes)."""
+    path = get_settings().models_file
+    try:
+        mtime = path.stat().st_mtime
+    except OSError as exc:
+        raise ConfigError(detail=f"{path}: {exc.strerror}", source=str(path)) from exc
+    return _cached(path, mtime)

@@ -1,0 +1,1 @@
+"""REST + WebSocket API for other clients, /metrics (later issue)."""

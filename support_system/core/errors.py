@@ -1,0 +1,83 @@
+"""Typed errors that carry a user-facing message in every UI language.
+
+Code raises these with technical `detail` (for logs) and named `params`; the UI and
+CLI show `error.message(lang)`, which comes from the i18n catalogue, so a person
+never sees a stack trace or an untranslated message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SupportSystemError(Exception):
+    """Base class: every error the app expects and can explain to a user."""
+
+    message_key = "errors.generic"
+
+    def __init__(self, detail: str = "", **params: Any) -> None:
+        self.detail = detail
+        self.params = params
+        super().__init__(f"{type(self).__name__}: {detail}" if detail else type(self).__name__)
+
+    def message(self, lang: str | None = None) -> str:
+        """The translated explanation for a person, in `lang` (default: settings)."""
+        from support_system.core.i18n import t
+
+        return t(self.message_key, lang, detail=self.detail, **self.params)
+
+
+class ConfigError(SupportSystemError):
+    """Settings, registry or catalogue files are invalid."""
+
+    message_key = "errors.config"
+
+
+class ModelError(SupportSystemError):
+    """Base for failures of a model call; `model` names the registry entry."""
+
+    message_key = "errors.model_generic"
+
+    def __init__(self, detail: str = "", *, model: str = "", **params: Any) -> None:
+        super().__init__(detail, model=model, **params)
+        self.model = model
+
+
+class UnknownModel(ModelError):
+    message_key = "errors.unknown_model"
+
+
+class ModelUnavailable(ModelError):
+    """The model cannot be reached or loaded (server down, file missing, crash)."""
+
+    message_key = "errors.model_unavailable"
+
+
+class ModelFileError(ModelUnavailable):
+    """A packaged model file is missing or does not match its checksum."""
+
+    message_key = "errors.model_file"
+
+
+class Timeout(ModelError):  # noqa: A001 - the issue names the type "Timeout"
+    message_key = "errors.timeout"
+
+
+class RateLimited(ModelError):
+    message_key = "errors.rate_limited"
+
+
+class InvalidOutput(ModelError):
+    """The model answered, but not in the required shape (schema, JSON)."""
+
+    message_key = "errors.invalid_output"
+
+
+class UnknownJob(SupportSystemError):
+    message_key = "errors.unknown_job"
+
+
+class SecretError(SupportSystemError):
+    """A stored secret cannot be decrypted (wrong or missing key)."""
+
+    message_key = "errors.secret"

@@ -1,0 +1,134 @@
+"""Application settings: one pydantic class, read from YAML and `SUPPORT_SYSTEM_*` env vars.
+
+Precedence (highest first): explicit keyword arguments, environment variables
+(`SUPPORT_SYSTEM_LLM__DEFAULT_MODEL=...` for nested fields), the YAML file named by
+`SUPPORT_SYSTEM_CONFIG` (default `config/settings.yaml`), then the defaults below.
+Relative paths are resolved against the project root so the app behaves the same
+whatever directory it is started from.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from support_system.core.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+Language = Literal["ja", "en"]
+
+
+def _config_file() -> Path:
+    return resolve_path(Path(os.environ.get("SUPPORT_SYSTEM_CONFIG", "config/settings.yaml")))
+
+
+def resolve_path(path: Path) -> Path:
+    """Resolve a path from settings against the project root (absolute paths are kept)."""
+    path = path.expanduser()
+    return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
+
+
+class LLMSettings(BaseModel):
+    """How the LLM layer picks, calls and caches models."""
+
+    default_model: str = "qwen2.5-coder-0.5b"
+    fallback_models: list[str] = Field(
+        default_factory=list,
+        description="Tried in order when the chosen model is unavailable or times out.",
+    )
+    timeout_seconds: float = Field(120.0, gt=0)
+    first_token_timeout_seconds: float = Field(60.0, gt=0)
+    retries: int = Field(1, ge=0, le=5, description="Extra attempts per model on transient errors.")
+    cache_enabled: bool = True
+    ollama_host: str = "http://127.0.0.1:11434"
+    openai_compatible_base_url: str = "http://127.0.0.1:8080/v1"
+    n_threads: int | None = Field(None, ge=1, description="CPU threads for the embedded model.")
+    n_ctx: int = Field(4096, ge=256)
+
+    @field_validator("ollama_host", "openai_compatible_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    """Everything configurable about one installation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SUPPORT_SYSTEM_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    state_dir: Path = Path(".state")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default is SQLite in the state dir."
+    )
+    models_file: Path = Path("config/models.yaml")
+    prompts_dir: Path = Path("prompts")
+    model_dir: Path | None = Field(
+        None, description="Assembled model files; default <state_dir>/models. Shareable."
+    )
+    language: Language = "ja"
+    auth_enabled: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+
+    @field_validator("state_dir", "models_file", "prompts_dir", "model_dir")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        return None if value is None else resolve_path(value)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL in use: the configured one, or SQLite inside the state dir."""
+        return self.database_url or f"sqlite:///{self.state_dir / 'support_system.db'}"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where assembled model files (GGUF) are kept, outside the source tree."""
+        return self.model_dir or self.state_dir / "models"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_source = YamlConfigSettingsSource(settings_cls, yaml_file=_config_file())
+        return (init_settings, env_settings, yaml_source)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning validation problems into one readable ConfigError."""
+    config_file = _config_file()
+    if "SUPPORT_SYSTEM_CONFIG" in os.environ and not config_file.is_file():
+        raise ConfigError(detail=f"{config_file}: file not found", source=str(config_file))
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(detail=problems, source=str(config_file)) from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; call `get_settings.cache_clear()` after changing env)."""
+    return load_settings()

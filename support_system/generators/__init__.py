@@ -1,0 +1,1 @@
+"""Webpage, program and data generators with validators and the sandbox (jobs/generators issue)."""

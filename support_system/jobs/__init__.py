@@ -1,0 +1,1 @@
+"""Job catalogue loading, question engine and answer validation (jobs/generators issue)."""

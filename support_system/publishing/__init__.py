@@ -1,0 +1,1 @@
+"""Site folder, zip export, local static host, Gradio launcher (jobs/generators issue)."""

@@ -1,0 +1,1 @@
+"""Knowledge base: ingestion, embeddings, vector stores, cited retrieval (RAG issue)."""

@@ -1,0 +1,1 @@
+"""Task analyzer, skill matcher and model router (later issue)."""
