@@ -237,12 +237,12 @@ def _run_chain(chain: list[ModelSpec], call: _Call, holder: dict[str, Any]) -> I
 
 
 def _worth_retrying(error: ModelError) -> bool:
-    """Only a dropped connection is worth a second try on the same model.
+    """Only a dropped or refused connection is worth a second try on the same model.
 
-    A timeout or rate limit would just wait again, a missing file stays missing, and a
-    wrong-shaped answer is better handed to the next (ideally stronger) model.
+    A timeout or rate limit would just wait again, a missing file or an unknown model
+    stays missing, and a wrong-shaped answer is better handed to the next model.
     """
-    return type(error) is ModelUnavailable
+    return isinstance(error, ModelUnavailable) and error.transient
 
 
 def _cache_params(call: _Call) -> dict[str, Any]:
@@ -258,7 +258,7 @@ def _stream_once(spec: ModelSpec, call: _Call, stats: _Stats, started: float) ->
     request = call.request
     try:
         if request.api_key is None and spec.provider in KEYED_PROVIDERS:
-            request = replace(request, api_key=stored_api_key(spec.provider, call.user_id))
+            request = replace(request, api_key=_key_or_none(spec, call.user_id))
         chat = providers.chat_model(spec, request)
     except Exception as exc:  # a missing file, an unreadable key, a bad setting …
         raise providers.classify_error(exc, spec) from exc
@@ -309,6 +309,17 @@ def stored_api_key(provider: str, user_id: int | None) -> str | None:
     with session_scope() as session:
         owner = user_id if user_id is not None else ensure_local_user(session).id
         return get_api_key(session, owner, provider)
+
+
+def _key_or_none(spec: ModelSpec, user_id: int | None) -> str | None:
+    """A local OpenAI-compatible server usually needs no key: a key problem must not stop it."""
+    try:
+        return stored_api_key(spec.provider, user_id)
+    except Exception as exc:
+        if spec.provider != "openai_compatible":
+            raise
+        log.warning("api_key_lookup_failed", model=spec.name, error=type(exc).__name__)
+        return None
 
 
 def _absorb(chunk: Any, stats: _Stats, started: float) -> str:

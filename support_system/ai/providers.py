@@ -7,6 +7,7 @@ shared: loading costs ~0.5-2 s and ~0.6-1.8 GB, so every chat must not load its 
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -61,6 +62,16 @@ def load_llama(path: Path, n_ctx: int, n_threads: int) -> Any:
 
 
 _by_name: dict[str, Any] = {}  # registry name -> the llama.cpp instance it uses
+
+
+@atexit.register
+def _close_pool() -> None:
+    """Free models before interpreter teardown (llama.cpp's __del__ fails noisily later)."""
+    with _pool_lock:
+        for llama in _pool.values():
+            llama.close()
+        _pool.clear()
+        _by_name.clear()
 
 
 def is_loaded(spec: ModelSpec) -> bool:
@@ -146,6 +157,8 @@ def _openai_like(spec: ModelSpec, request: ProviderRequest, base_url: str | None
         timeout=request.timeout,
         max_retries=0,  # retries and fallbacks are generate()'s job, with usage records
         stream_usage=True,
+        # ChatOpenAI sends `max_completion_tokens`, which llama.cpp's servers ignore.
+        extra_body={"max_tokens": request.max_tokens} if spec.provider == "openai_compatible" else None,
     )
 
 
@@ -222,4 +235,8 @@ def classify_error(exc: BaseException, spec: ModelSpec) -> ModelError:
     if isinstance(exc, (json.JSONDecodeError,)):
         return InvalidOutput(detail=text, model=spec.name)
     # Connection refused/reset, server gone mid-stream, model not pulled, 5xx, bad key…
-    return ModelUnavailable(detail=text, model=spec.name)
+    error = ModelUnavailable(detail=text, model=spec.name)
+    error.transient = isinstance(exc, ConnectionError) or any(
+        word in name for word in ("Connect", "RemoteProtocol", "ReadError")
+    )
+    return error

@@ -70,6 +70,7 @@ def _probe(spec: ModelSpec, status: ModelStatus) -> ModelStatus:
         names = [m.get("name") or m.get("model") for m in response.json().get("models", [])]
         if spec.model_id not in names and f"{spec.model_id}:latest" not in names:
             status.detail = f"model {spec.model_id} is not pulled (ollama pull {spec.model_id})"
+            status.fix_key, status.fix_params = "models.fix_pull", {"model": spec.model_id or ""}
             return status
     status.state, status.fix_key, status.fix_params = "reachable", None, None
     return status

@@ -51,6 +51,7 @@ class ModelUnavailable(ModelError):
     """The model cannot be reached or loaded (server down, file missing, crash)."""
 
     message_key = "errors.model_unavailable"
+    transient = False  # True when a second try may succeed (a dropped connection)
 
 
 class ModelFileError(ModelUnavailable):

@@ -1,0 +1,1 @@
+"""Revision scripts; a package only so that wheels include them."""

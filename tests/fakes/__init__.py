@@ -1,0 +1,1 @@
+"""Test doubles that stand in for services that cannot be installed here."""
