@@ -22,8 +22,8 @@ apt_install() {
   fi
   local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   say "Installing system packages: ${missing[*]}"
-  $sudo apt-get update -qq >/dev/null && \
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null && \
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 with_progress() {
@@ -77,9 +77,29 @@ ensure_requirements() {
   echo "$want" >"$STAMP_DIR/requirements.sha256"
 }
 
+ensure_system_packages() {
+  # Chromium runs the accessibility checks on generated pages, Java runs the Nu Html
+  # Checker, and the IPA Gothic font draws Japanese labels in generated charts.
+  local pkgs=()
+  [ -x /usr/bin/chromium ] || pkgs+=(chromium)
+  command -v java >/dev/null || pkgs+=(default-jre-headless)
+  command -v npm >/dev/null || pkgs+=(nodejs npm)
+  pkgs+=(fonts-ipafont-gothic)
+  apt_install "${pkgs[@]}"
+}
+
+ensure_node_tools() {
+  # vnu-jar (Nu Html Checker) and axe-core, pinned in package.json / package-lock.json.
+  local want; want="$(cat "$ROOT/package.json" "$ROOT/package-lock.json" | sha256sum | cut -d' ' -f1)"
+  [ "$(cat "$ROOT/node_modules/.support_system.sha256" 2>/dev/null)" = "$want" ] && return 0
+  with_progress "$STAMP_DIR/npm.log" "installing page checkers (vnu-jar, axe-core) from npm" \
+    npm ci --no-audit --no-fund --ignore-scripts --prefix "$ROOT" || return 1
+  echo "$want" >"$ROOT/node_modules/.support_system.sha256"
+}
+
 ensure_env() {
   cd "$ROOT" || return 1
-  ensure_venv && ensure_requirements || return 1
+  ensure_venv && ensure_system_packages && ensure_requirements && ensure_node_tools || return 1
   say "Preparing the embedded models (joined and checksummed once)"
   "$PY" -m support_system models prepare || return 1
   "$PY" -m support_system db upgrade || return 1

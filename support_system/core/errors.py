@@ -82,3 +82,54 @@ class SecretError(SupportSystemError):
     """A stored secret cannot be decrypted (wrong or missing key)."""
 
     message_key = "errors.secret"
+
+
+class _ReasonError(SupportSystemError):
+    """An error whose message is a general sentence plus one specific reason.
+
+    `reason` is the i18n key of the specific sentence ("errors.answer.below_min"), so
+    the person learns exactly what to change, in their language. Params that differ by
+    language (a question's label, a list of choices) may be given as {"ja": …, "en": …}
+    and are picked per language when the message is made.
+    """
+
+    defaults: dict[str, Any] = {}
+
+    def __init__(self, detail: str = "", *, reason: str = "", **params: Any) -> None:
+        super().__init__(detail, **params)
+        self.reason = reason
+
+    def _params(self, lang: str | None) -> dict[str, Any]:
+        from support_system.core.i18n import LANGUAGES, _default_language
+
+        chosen = lang if lang in LANGUAGES else _default_language()
+        params = {**self.defaults, **self.params}
+        for name, value in params.items():
+            if isinstance(value, dict) and set(value) >= set(LANGUAGES):
+                params[name] = value[chosen]
+        return params
+
+    def reason_text(self, lang: str | None = None) -> str:
+        """Just the specific reason (what to change), without the general sentence."""
+        from support_system.core.i18n import t
+
+        return t(self.reason, lang, **self._params(lang)) if self.reason else self.detail
+
+    def message(self, lang: str | None = None) -> str:
+        from support_system.core.i18n import t
+
+        params = {**self._params(lang), "detail": self.detail, "reason": self.reason_text(lang)}
+        return t(self.message_key, lang, **params)
+
+
+class AnswerInvalid(_ReasonError):
+    """An answer to a wizard question cannot be used; `reason` says what to change."""
+
+    message_key = "errors.invalid_answer"
+
+
+class InvalidUpload(_ReasonError):
+    """A file the person gave (CSV, image) cannot be read; `file` names it."""
+
+    message_key = "errors.invalid_upload"
+    defaults = {"file": ""}

@@ -1,4 +1,5 @@
-"""Translation catalogue: every user-facing string lives in `locales/<lang>.yaml`.
+"""Translation catalogue: every user-facing string lives in `locales/<lang>.yaml`
+and, per area, `locales/<area>.<lang>.yaml` (e.g. `jobs.ja.yaml`), merged at load.
 
 Keys are dotted ("errors.timeout"); values are `str.format` templates. A missing key
 in the chosen language falls back to English and then to the key itself, so a gap is
@@ -30,10 +31,20 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 @lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
-    """All messages of one language, flattened to dotted keys."""
-    path = LOCALES_DIR / f"{lang}.yaml"
-    with path.open(encoding="utf-8") as handle:
-        return _flatten(yaml.safe_load(handle) or {})
+    """All messages of one language, flattened to dotted keys.
+
+    Area files keep a module's strings beside each other without one giant file; a key
+    defined twice is a mistake that would silently hide one message, so it raises.
+    """
+    merged: dict[str, str] = {}
+    for path in [LOCALES_DIR / f"{lang}.yaml", *sorted(LOCALES_DIR.glob(f"*.{lang}.yaml"))]:
+        with path.open(encoding="utf-8") as handle:
+            flat = _flatten(yaml.safe_load(handle) or {})
+        clash = set(flat) & set(merged)
+        if clash:
+            raise ValueError(f"{path.name} redefines {sorted(clash)}")
+        merged.update(flat)
+    return merged
 
 
 def _default_language() -> str:

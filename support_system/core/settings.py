@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     )
     models_file: Path = Path("config/models.yaml")
     prompts_dir: Path = Path("prompts")
+    jobs_dir: Path = Path("config/jobs")
     model_dir: Path | None = Field(
         None, description="Assembled model files; default <state_dir>/models. Shareable."
     )
@@ -86,7 +87,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     llm: LLMSettings = Field(default_factory=LLMSettings)
 
-    @field_validator("state_dir", "models_file", "prompts_dir", "model_dir")
+    @field_validator("state_dir", "models_file", "prompts_dir", "jobs_dir", "model_dir")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         return None if value is None else resolve_path(value)

@@ -19,10 +19,15 @@ from sqlalchemy.orm import Session
 from support_system.data import secrets
 from support_system.data.models import (
     APIKey,
+    Artifact,
     Conversation,
+    Execution,
+    ExecutionStatus,
+    FeedbackRecord,
     Message,
     MessageType,
     Role,
+    Substep,
     UsageRecord,
     UsageStatus,
     User,
@@ -218,6 +223,126 @@ def save_answer(
     wizard.current_step = current_step
     session.commit()
     return wizard
+
+
+# --- executions --------------------------------------------------------------------------
+
+
+def start_execution(
+    session: Session,
+    *,
+    kind: str,
+    goal: str,
+    project_id: int | None = None,
+    session_id: int | None = None,
+) -> Execution:
+    """A RUNNING execution, committed at once so a crash still leaves its trace."""
+    execution = Execution(
+        kind=kind,
+        goal=goal,
+        project_id=project_id,
+        session_id=session_id,
+        status=ExecutionStatus.RUNNING,
+        started_at=utcnow(),
+    )
+    session.add(execution)
+    session.commit()
+    return execution
+
+
+def record_substep(
+    session: Session,
+    execution_id: int,
+    *,
+    title: str,
+    status: ExecutionStatus,
+    input: dict[str, Any] | None = None,  # noqa: A002 - mirrors the column name
+    output: dict[str, Any] | None = None,
+    started_at: datetime | None = None,
+    metrics: dict[str, Any] | None = None,
+    score: float | None = None,
+    adjustments: list[Any] | None = None,
+) -> Substep:
+    """One finished step of an execution, with its evaluation (FeedbackRecord) if given.
+
+    Commits: each attempt of a long generation is kept even if a later one crashes.
+    """
+    position = session.scalar(
+        select(func.coalesce(func.max(Substep.position), 0)).where(Substep.execution_id == execution_id)
+    )
+    substep = Substep(
+        execution_id=execution_id,
+        position=(position or 0) + 1,
+        title=title[:500],
+        status=status,
+        input=input,
+        output=output,
+        started_at=started_at,
+        ended_at=utcnow(),
+    )
+    session.add(substep)
+    session.flush()
+    if metrics is not None:
+        session.add(
+            FeedbackRecord(
+                execution_id=execution_id,
+                substep_id=substep.id,
+                metrics=metrics,
+                score=score,
+                adjustments=adjustments or [],
+            )
+        )
+    session.commit()
+    return substep
+
+
+def finish_execution(
+    session: Session,
+    execution_id: int,
+    *,
+    status: ExecutionStatus,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> Execution:
+    """Close an execution with its outcome (COMPLETED or FAILED) and commit."""
+    execution = session.get(Execution, execution_id)
+    if execution is None:
+        raise LookupError(f"execution {execution_id} does not exist")
+    execution.status = status
+    execution.ended_at = utcnow()
+    execution.result = result
+    execution.error = error
+    session.commit()
+    return execution
+
+
+def add_artifact(
+    session: Session,
+    *,
+    kind: str,
+    path: str,
+    checks: dict[str, Any],
+    checks_passed: bool,
+    session_id: int | None = None,
+    project_id: int | None = None,
+) -> Artifact:
+    """A new artifact version (numbered per wizard session; older versions are kept)."""
+    version = 1
+    if session_id is not None:
+        latest = session.scalar(select(func.max(Artifact.version)).where(Artifact.session_id == session_id))
+        version = (latest or 0) + 1
+    artifact = Artifact(
+        kind=kind,
+        path=path,
+        checks=checks,
+        checks_passed=checks_passed,
+        session_id=session_id,
+        project_id=project_id,
+        version=version,
+    )
+    session.add(artifact)
+    session.commit()
+    return artifact
 
 
 # --- conversations -----------------------------------------------------------------------

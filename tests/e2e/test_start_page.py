@@ -46,8 +46,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_healthy(port, proc, log)
         yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
 
 
 def _wait_healthy(port: int, proc: subprocess.Popen, log: Path) -> None:

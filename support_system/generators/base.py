@@ -1,0 +1,85 @@
+"""The contract every generator (webpage, program, data) keeps with the pipeline.
+
+The pipeline (`generators.pipeline`) owns the repair loop, the budget, the records in
+the database and `result.json`; a generator only knows how to make one candidate
+(`draft`), how to make the tested template with no model at all (`fallback`), and how
+to check a candidate (`check`). Keeping the loop in one place is what lets every job
+promise the same thing: output that passes its checks, or a plain explanation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from support_system.jobs.catalogue import Job
+
+
+@dataclass
+class CheckResult:
+    """One check on one candidate. `messages` are exact and fed back to the model."""
+
+    name: str  # "html5lib", "vnu", "axe", "facts", "ast", "ruff", "tests", "run", ...
+    passed: bool
+    messages: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Draft:
+    """One candidate artifact written into `root`.
+
+    `main_file` is what a preview shows first (index.html, program.py, chart.png).
+    `customised` lists what the model changed; `not_customised` what stayed as in the
+    template (the pipeline tells the user about it after a fallback).
+    """
+
+    kind: str  # webpage | program | data
+    root: Path
+    main_file: Path
+    files: list[Path] = field(default_factory=list)
+    customised: list[str] = field(default_factory=list)
+    not_customised: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    notes: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)  # generator-private (e.g. the model's copy)
+
+
+@dataclass
+class GenerationContext:
+    """What one pipeline run knows: the job, the answers and the run's settings."""
+
+    job: Job
+    answers: dict[str, Any]
+    lang: str
+    model: str | None = None
+    base_dir: Path = Path(".")  # relative file answers (CSV inputs) resolve against this
+    feedback: list[CheckResult] = field(default_factory=list)  # previous attempt's failures
+    attempt: int = 1
+
+
+class Generator(Protocol):
+    kind: str
+
+    def draft(self, ctx: GenerationContext, out_dir: Path) -> Draft:
+        """Make one candidate with the model's help (may raise ModelError)."""
+        ...
+
+    def fallback(self, ctx: GenerationContext, out_dir: Path) -> Draft:
+        """The tested template filled with the answers only: no model, always valid."""
+        ...
+
+    def check(self, ctx: GenerationContext, draft: Draft) -> list[CheckResult]:
+        """Every check this kind of artifact must pass."""
+        ...
+
+    def run(self, ctx: GenerationContext, draft: Draft, output_dir: Path) -> CheckResult | None:
+        """Program/data jobs: run the artifact once in the sandbox on the user's inputs
+        and copy what it produced into `output_dir`. Webpages return None."""
+        ...

@@ -1,0 +1,369 @@
+"""The generate → check → repair loop every job goes through.
+
+A small model often gets something wrong, so one attempt is never trusted: each
+candidate is checked, the exact failure messages go back to the model, and the loop
+retries within a budget (attempts, seconds, tokens). When the budget runs out, or the
+model is not available at all, the job's tested template filled with the user's
+answers is delivered instead, with a plain explanation of what was not customised.
+Every attempt and its check results are recorded (Execution → Substep →
+FeedbackRecord) and written to `result.json` beside the artifact.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from support_system.core.errors import InvalidOutput, ModelError, SupportSystemError
+from support_system.core.i18n import t
+from support_system.core.logging import get_logger
+from support_system.data.models import ExecutionStatus
+from support_system.generators import get_generator
+from support_system.generators.base import CheckResult, Draft, GenerationContext, Generator
+from support_system.jobs.catalogue import Job
+
+log = get_logger(__name__)
+
+RESULT_FILE = "result.json"
+OUTPUT_DIR = "output"
+Progress = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much effort the model gets before the template is delivered instead."""
+
+    attempts: int = 3
+    seconds: float = 300.0
+    tokens: int = 6000
+
+
+@dataclass
+class AttemptReport:
+    number: int
+    source: str  # "model" | "template"
+    passed: bool
+    checks: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0
+    models: list[str] = field(default_factory=list)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    error: str | None = None
+
+
+@dataclass
+class PipelineResult:
+    job_id: str
+    lang: str
+    ok: bool
+    out_dir: Path
+    main_file: Path | None
+    attempts: list[AttemptReport]
+    checks: list[CheckResult]
+    fallback_used: bool
+    explanation: str | None
+    not_customised: list[str]
+    run: CheckResult | None
+    outputs: list[str]
+    seconds: float
+    execution_id: int | None = None
+
+    @property
+    def models(self) -> list[str]:
+        return sorted({m for attempt in self.attempts for m in attempt.models})
+
+    @property
+    def tokens_in(self) -> int:
+        return sum(a.tokens_in for a in self.attempts)
+
+    @property
+    def tokens_out(self) -> int:
+        return sum(a.tokens_out for a in self.attempts)
+
+    def failed_checks(self) -> list[CheckResult]:
+        final = [*self.checks, *([self.run] if self.run else [])]
+        return [check for check in final if not check.passed]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job_id,
+            "lang": self.lang,
+            "ok": self.ok,
+            "main_file": self.main_file.relative_to(self.out_dir).as_posix() if self.main_file else None,
+            "models": self.models,
+            "fallback_used": self.fallback_used,
+            "explanation": self.explanation,
+            "not_customised": self.not_customised,
+            "attempts": [
+                {**asdict(a), "checks": [c.to_dict() for c in a.checks]} for a in self.attempts
+            ],
+            "checks": [c.to_dict() for c in self.checks],
+            "run": self.run.to_dict() if self.run else None,
+            "outputs": self.outputs,
+            "tokens": {"in": self.tokens_in, "out": self.tokens_out},
+            "seconds": round(self.seconds, 2),
+            "execution_id": self.execution_id,
+        }
+
+
+class _Recorder:
+    """Database records of a run. A database failure is logged, never fatal: the user's
+    artifact matters more than its history."""
+
+    def __init__(self, job: Job, session_id: int | None, project_id: int | None) -> None:
+        self.execution_id: int | None = None
+        self._try(
+            self._start, job, session_id, project_id
+        )
+
+    def _try(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - see class docstring
+            log.warning("generation_record_failed", error=str(exc), step=fn.__name__)
+            return None
+
+    def _start(self, job: Job, session_id: int | None, project_id: int | None) -> None:
+        from support_system.data import repositories
+        from support_system.data.db import session_scope
+
+        with session_scope() as s:
+            execution = repositories.start_execution(
+                s, kind=f"generate:{job.kind}", goal=job.id, session_id=session_id, project_id=project_id
+            )
+            self.execution_id = execution.id
+
+    def attempt(self, report: AttemptReport, feedback: list[CheckResult]) -> None:
+        if self.execution_id is None:
+            return
+        self._try(self._attempt, report, feedback)
+
+    def _attempt(self, report: AttemptReport, feedback: list[CheckResult]) -> None:
+        from support_system.data import repositories
+        from support_system.data.db import session_scope
+
+        checks = [c.to_dict() for c in report.checks]
+        with session_scope() as s:
+            repositories.record_substep(
+                s,
+                self.execution_id,  # type: ignore[arg-type]
+                title=f"attempt {report.number} ({report.source})",
+                status=ExecutionStatus.COMPLETED if report.passed else ExecutionStatus.FAILED,
+                input={"feedback": [c.to_dict() for c in feedback]},
+                output={"checks": checks, "error": report.error, "models": report.models},
+                metrics={
+                    "checks": {c.name: c.passed for c in report.checks},
+                    "seconds": report.seconds,
+                    "tokens_in": report.tokens_in,
+                    "tokens_out": report.tokens_out,
+                    "source": report.source,
+                },
+                score=(sum(c.passed for c in report.checks) / len(report.checks)) if report.checks else 0.0,
+                adjustments=[m for c in report.checks if not c.passed for m in c.messages][:50],
+            )
+
+    def finish(self, result: PipelineResult, session_id: int | None, project_id: int | None) -> None:
+        if self.execution_id is None:
+            return
+        self._try(self._finish, result, session_id, project_id)
+
+    def _finish(self, result: PipelineResult, session_id: int | None, project_id: int | None) -> None:
+        from support_system.data import repositories
+        from support_system.data.db import session_scope
+
+        summary = result.to_json()
+        with session_scope() as s:
+            repositories.add_artifact(
+                s,
+                kind=result.job_id,
+                path=str(result.out_dir),
+                checks={"checks": summary["checks"], "run": summary["run"]},
+                checks_passed=result.ok,
+                session_id=session_id,
+                project_id=project_id,
+            )
+            repositories.finish_execution(
+                s,
+                self.execution_id,  # type: ignore[arg-type]
+                status=ExecutionStatus.COMPLETED if result.ok else ExecutionStatus.FAILED,
+                result=summary,
+                error=None if result.ok else "; ".join(c.name for c in result.failed_checks()),
+            )
+
+
+def _copy_draft(draft: Draft, out_dir: Path) -> Path:
+    """Move the winning candidate into the output folder; return its main file there."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(draft.root, out_dir, dirs_exist_ok=True)
+    return out_dir / draft.main_file.relative_to(draft.root)
+
+
+def _list_outputs(output_dir: Path, out_dir: Path) -> list[str]:
+    if not output_dir.is_dir():
+        return []
+    return sorted(p.relative_to(out_dir).as_posix() for p in output_dir.rglob("*") if p.is_file())
+
+
+def run_pipeline(
+    job: Job,
+    answers: dict[str, Any],
+    out_dir: Path,
+    *,
+    lang: str,
+    model: str | None = None,
+    budget: Budget = Budget(),
+    base_dir: Path | None = None,
+    generator: Generator | None = None,
+    run_outputs: bool = True,
+    session_id: int | None = None,
+    project_id: int | None = None,
+    on_progress: Progress | None = None,
+) -> PipelineResult:
+    """Make the artifact for `job` from `answers` in `out_dir`; never raises ModelError.
+
+    The result says whether every check passed (`ok`), what each attempt did, and, when
+    the template was used, why (`explanation`, in `lang`).
+    """
+    started = time.monotonic()
+    generator = generator or get_generator(job.generator)
+    notify = on_progress or (lambda event, info: None)
+    out_dir = Path(out_dir).resolve()
+    ctx = GenerationContext(
+        job=job, answers=dict(answers), lang=lang, model=model, base_dir=(base_dir or Path.cwd()).resolve()
+    )
+    recorder = _Recorder(job, session_id, project_id)
+    attempts: list[AttemptReport] = []
+    winner: Draft | None = None
+    winner_checks: list[CheckResult] = []
+    stop_reason = ""
+    tokens_used = 0
+
+    with tempfile.TemporaryDirectory(prefix="support-system-draft-") as scratch:
+        for number in range(1, budget.attempts + 1):
+            elapsed = time.monotonic() - started
+            if elapsed >= budget.seconds:
+                stop_reason = t("generate.reason_time", lang, seconds=int(budget.seconds))
+                break
+            if tokens_used >= budget.tokens:
+                stop_reason = t("generate.reason_tokens", lang, tokens=budget.tokens)
+                break
+            ctx.attempt = number
+            ctx.feedback = [c for c in (attempts[-1].checks if attempts else []) if not c.passed]
+            notify("attempt", {"number": number, "of": budget.attempts})
+            report = AttemptReport(number=number, source="model", passed=False)
+            attempt_started = time.monotonic()
+            try:
+                draft = generator.draft(ctx, Path(scratch) / f"attempt-{number}")
+            except InvalidOutput as exc:
+                # The model did not follow the schema: feed that back like a failed check.
+                report.error = exc.message(lang)
+                report.checks = [CheckResult("format", False, [exc.detail or str(exc)])]
+                draft = None
+            except ModelError as exc:
+                # Down, missing or too slow: retrying the same model rarely helps.
+                report.error = exc.message(lang)
+                report.seconds = round(time.monotonic() - attempt_started, 2)
+                attempts.append(report)
+                recorder.attempt(report, ctx.feedback)
+                stop_reason = exc.message(lang)
+                break
+            if draft is not None:
+                report.models = draft.models
+                report.tokens_in, report.tokens_out = draft.tokens_in, draft.tokens_out
+                tokens_used += draft.tokens_in + draft.tokens_out
+                notify("checking", {"number": number})
+                report.checks = generator.check(ctx, draft)
+                report.passed = all(c.passed for c in report.checks)
+            report.seconds = round(time.monotonic() - attempt_started, 2)
+            attempts.append(report)
+            recorder.attempt(report, ctx.feedback)
+            notify("checked", {"number": number, "passed": report.passed, "checks": report.checks})
+            if report.passed and draft is not None:
+                winner, winner_checks = draft, report.checks
+                break
+        else:
+            stop_reason = t("generate.reason_attempts", lang, attempts=budget.attempts)
+
+        fallback_used = winner is None
+        explanation: str | None = None
+        not_customised: list[str] = []
+        if winner is None:
+            notify("fallback", {"reason": stop_reason})
+            ctx.feedback = []
+            template_started = time.monotonic()
+            winner = generator.fallback(ctx, Path(scratch) / "template")
+            winner_checks = generator.check(ctx, winner)
+            report = AttemptReport(
+                number=len(attempts) + 1,
+                source="template",
+                passed=all(c.passed for c in winner_checks),
+                checks=winner_checks,
+                seconds=round(time.monotonic() - template_started, 2),
+            )
+            attempts.append(report)
+            recorder.attempt(report, [])
+            not_customised = list(winner.not_customised)
+            explanation = t(
+                "generate.fallback_explanation",
+                lang,
+                reason=stop_reason,
+                parts=", ".join(not_customised) or "-",
+            )
+        main_file = _copy_draft(winner, out_dir)
+
+    run_check: CheckResult | None = None
+    if run_outputs:
+        notify("running", {})
+        try:
+            run_check = generator.run(ctx, _rebased(winner, out_dir), out_dir / OUTPUT_DIR)
+        except SupportSystemError as exc:
+            run_check = CheckResult("run", False, [exc.message(lang)])
+    result = PipelineResult(
+        job_id=job.id,
+        lang=lang,
+        ok=all(c.passed for c in winner_checks) and (run_check is None or run_check.passed),
+        out_dir=out_dir,
+        main_file=main_file,
+        attempts=attempts,
+        checks=winner_checks,
+        fallback_used=fallback_used,
+        explanation=explanation,
+        not_customised=not_customised,
+        run=run_check,
+        outputs=_list_outputs(out_dir / OUTPUT_DIR, out_dir),
+        seconds=time.monotonic() - started,
+        execution_id=recorder.execution_id,
+    )
+    recorder.finish(result, session_id, project_id)
+    (out_dir / RESULT_FILE).write_text(
+        json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    notify("done", {"ok": result.ok})
+    return result
+
+
+def _rebased(draft: Draft, out_dir: Path) -> Draft:
+    """The same draft, with paths pointing into the output folder it was copied to."""
+
+    def move(path: Path) -> Path:
+        return out_dir / path.relative_to(draft.root)
+
+    return Draft(
+        kind=draft.kind,
+        root=out_dir,
+        main_file=move(draft.main_file),
+        files=[move(p) for p in draft.files],
+        customised=draft.customised,
+        not_customised=draft.not_customised,
+        models=draft.models,
+        tokens_in=draft.tokens_in,
+        tokens_out=draft.tokens_out,
+        notes=draft.notes,
+        meta=draft.meta,
+    )

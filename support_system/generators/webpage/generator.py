@@ -1,0 +1,287 @@
+"""Web pages: a tested Jinja2 scaffold per job, with two model-written sentences.
+
+Small local models invent facts (DESIGN.md §5: the 0.5B model made up opening hours),
+so the model never writes a fact. Every name, address, price and phone number is put
+on the page by the template, verbatim from the answers; the model only writes a
+welcome ("lead") and an invitation ("closing"), held to a JSON schema and rejected by
+the facts check if it contains a number, time, phone, e-mail or URL the user did not
+give. Without a model (`fallback`) the page uses standard sentences from the
+catalogue, so the user always gets a valid page.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import BaseModel, Field
+
+from support_system.ai import generate, prompts
+from support_system.core.i18n import t
+from support_system.generators.base import CheckResult, Draft, GenerationContext
+from support_system.generators.checks import contrast
+from support_system.generators.checks import html as html_checks
+from support_system.generators.facts import facts_check
+
+LAYOUTS_DIR = Path(__file__).with_name("layouts")
+PAGE_FILE = "index.html"
+COPY_TOKENS = 160
+
+
+class PageCopy(BaseModel):
+    """What the model may write on a page: two short sentences, nothing else."""
+
+    lead: str = Field(max_length=200)
+    closing: str = Field(max_length=160)
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(LAYOUTS_DIR)),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _number_text(value: Any) -> str:
+    """A price as the user typed it: 450.0 → "450", 3.5 → "3.5" (never reformatted)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def theme_colours(colour: str | None) -> dict[str, str]:
+    """Colours derived from the user's theme colour, each meeting WCAG AA.
+
+    The user's colour fills the header as given; the header text is whichever of
+    black or white reads best on it (one always reaches 4.5:1), and links/accents are
+    the theme colour darkened or lightened just enough to pass on the page background.
+    """
+    base = contrast.to_hex(colour or "#2f6f9f")
+    page_bg = "#fafafa"
+    return {
+        "header_bg": base,
+        "header_fg": contrast.readable_text_on(base),
+        "accent": contrast.ensure_contrast(base, page_bg, minimum=3.0),
+        "link": contrast.ensure_contrast(base, page_bg, minimum=4.5),
+        "focus": contrast.ensure_contrast(base, page_bg, minimum=3.0),
+        "page_bg": page_bg,
+    }
+
+
+def _photo_src(path_value: str | None, base_dir: Path) -> str | None:
+    """The photo inlined as a data: URI, so the page stays one self-contained file."""
+    if not path_value:
+        return None
+    path = Path(path_value)
+    if not path.is_absolute():
+        path = base_dir / path
+    mime = mimetypes.guess_type(path.name)[0] or "image/png"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def page_facts(answers: dict[str, Any]) -> list[str]:
+    """Every user-given value as text: what the facts check accepts in model text."""
+    facts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif value is not None and not isinstance(value, bool):
+            facts.append(_number_text(value))
+
+    walk(answers)
+    return facts
+
+
+def _facts_for_prompt(job_id: str, answers: dict[str, Any]) -> str:
+    lines = []
+    for key, value in answers.items():
+        if key in {"photo", "color", "layout"}:
+            continue
+        if isinstance(value, list):
+            value = "; ".join(
+                ", ".join(f"{k}: {_number_text(v)}" for k, v in item.items())
+                if isinstance(item, dict)
+                else str(item)
+                for item in value
+            )
+        lines.append(f"- {key}: {value}")
+    return "\n".join(lines)
+
+
+class WebpageGenerator:
+    """Generator for jobs of kind "webpage" (see generators.base.Generator)."""
+
+    kind = "webpage"
+
+    # --- drafting -------------------------------------------------------------------
+
+    def draft(self, ctx: GenerationContext, out_dir: Path) -> Draft:
+        feedback = "\n".join(
+            f"- {check.name}: {message}"
+            for check in ctx.feedback
+            if not check.passed
+            for message in check.messages[:5]
+        )
+        result = generate(
+            prompts.render(
+                "webpage/copy",
+                language=ctx.lang,
+                job_title=ctx.job.title.get(ctx.lang),
+                facts=_facts_for_prompt(ctx.job.id, ctx.answers),
+                feedback=feedback,
+            ),
+            model=ctx.model,
+            schema=PageCopy,
+            max_tokens=COPY_TOKENS,
+            temperature=0.4 if ctx.attempt > 1 else 0.2,
+            cache=ctx.attempt == 1,  # a retry must not get the rejected answer back
+            purpose=f"webpage:{ctx.job.id}",
+        )
+        copy: PageCopy = result.parsed
+        draft = self._render(ctx, out_dir, copy)
+        draft.customised = ["lead", "closing"]
+        draft.models = [result.model]
+        draft.tokens_in, draft.tokens_out = result.tokens_in, result.tokens_out
+        return draft
+
+    def fallback(self, ctx: GenerationContext, out_dir: Path) -> Draft:
+        copy = PageCopy(
+            lead=t(f"webpage.default_lead.{ctx.job.id}", ctx.lang),
+            closing=t(f"webpage.default_closing.{ctx.job.id}", ctx.lang),
+        )
+        draft = self._render(ctx, out_dir, copy)
+        draft.not_customised = [t("webpage.not_customised", ctx.lang)]
+        return draft
+
+    def _layout(self, ctx: GenerationContext) -> str:
+        wanted = ctx.answers.get("layout")
+        layouts = ctx.job.templates or ["classic"]
+        return wanted if wanted in layouts else layouts[0]
+
+    def _render(self, ctx: GenerationContext, out_dir: Path, copy: PageCopy) -> Draft:
+        html = render_page(ctx.job.id, ctx.answers, ctx.lang, copy, self._layout(ctx), ctx.base_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        page = out_dir / PAGE_FILE
+        page.write_text(html, encoding="utf-8")
+        return Draft(
+            kind=self.kind,
+            root=out_dir,
+            main_file=page,
+            files=[page],
+            notes=[f"layout: {self._layout(ctx)}"],
+            meta={"copy": copy.model_dump()},
+        )
+
+    # --- checking -------------------------------------------------------------------
+
+    def check(self, ctx: GenerationContext, draft: Draft) -> list[CheckResult]:
+        html = draft.main_file.read_text(encoding="utf-8")
+        results = [
+            html_checks.check_html5lib(html),
+            html_checks.check_self_contained(html),
+            html_checks.check_vnu(draft.main_file),
+            html_checks.check_axe(draft.main_file),
+        ]
+        results.append(self._check_facts(ctx, draft, html))
+        return results
+
+    def _check_facts(self, ctx: GenerationContext, draft: Draft, html: str) -> CheckResult:
+        """Model text may not add facts; user facts must appear verbatim on the page."""
+        started = time.monotonic()
+        copy = draft.meta.get("copy", {})
+        invented = facts_check(f"{copy.get('lead', '')}\n{copy.get('closing', '')}", page_facts(ctx.answers))
+        missing = [
+            f"missing on the page: {value!r}"
+            for value in verbatim_facts(ctx.job.id, ctx.answers)
+            if _escape(value) not in html
+        ]
+        messages = [*invented.messages, *missing]
+        return CheckResult("facts", not messages, messages, round(time.monotonic() - started, 3))
+
+    def run(self, ctx: GenerationContext, draft: Draft, output_dir: Path) -> CheckResult | None:
+        return None
+
+
+def _escape(value: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(value))
+
+
+def verbatim_facts(job_id: str, answers: dict[str, Any]) -> list[str]:
+    """The user facts a page must show exactly as typed (names, addresses, prices…)."""
+    keys = {
+        "profile-page": ["name", "headline", "contact_email"],
+        "shop-page": ["name", "address", "opening_hours", "phone"],
+        "faq-page": ["title", "contact"],
+    }.get(job_id, [])
+    facts = [str(answers[k]) for k in keys if answers.get(k) not in (None, "")]
+    if job_id == "profile-page":
+        facts += [str(s) for s in answers.get("skills") or []]
+    for item in answers.get("products") or []:
+        facts += [str(item.get("name", "")), _number_text(item.get("price", ""))]
+    for item in answers.get("faqs") or []:
+        facts += [str(item.get("question", "")), str(item.get("answer", ""))]
+    return [f for f in facts if f]
+
+
+def render_page(
+    job_id: str, answers: dict[str, Any], lang: str, copy: PageCopy, layout: str, base_dir: Path
+) -> str:
+    """The finished HTML for `job_id` (also used by the preview of a single answer edit)."""
+    labels = [
+        "skip_link", "footer", "about", "skills", "contact", "welcome", "products",
+        "product", "price", "info", "address", "opening_hours", "phone", "faq",
+    ]  # fmt: skip
+    text = {key: t(f"page.{key}", lang) for key in labels}
+    name = str(answers.get("name") or answers.get("title") or "")
+    text["photo_alt"] = t("page.photo_alt", lang, name=name)
+    products = [
+        {**item, "price_text": t("page.price_value", lang, price=_number_text(item.get("price", "")))}
+        for item in answers.get("products") or []
+    ]
+    phone = str(answers.get("phone") or "")
+    view = {
+        **answers,
+        "products": products,
+        "phone_link": re.sub(r"[^0-9+]", "", phone.translate(_FULLWIDTH_DIGITS)),
+    }
+    heading = name
+    subheading = answers.get("headline") or answers.get("tagline") or ""
+    template = _environment().get_template(f"{job_id}.html.j2")
+    html = template.render(
+        lang=lang,
+        layout=layout,
+        page_title=name,
+        heading=heading,
+        subheading=subheading,
+        theme=theme_colours(answers.get("color")),
+        text=text,
+        a=_Answers(view),
+        copy=copy,
+        photo_src=_photo_src(answers.get("photo"), base_dir),
+    )
+    return html
+
+
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
+
+
+class _Answers(dict):  # type: ignore[type-arg]
+    """Answers for templates: a missing optional answer reads as empty, not an error."""
+
+    def __getattr__(self, key: str) -> Any:
+        return self.get(key) or ""
