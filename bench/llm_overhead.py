@@ -22,7 +22,9 @@ from support_system.ai import generate, get_registry
 from support_system.ai.model_files import model_path
 from support_system.ai.prompts import render
 from support_system.ai.providers import load_llama
+from support_system.core.errors import InvalidOutput
 from support_system.core.settings import get_settings
+from support_system.data.migrate import upgrade
 
 PROMPT = "Write a friendly paragraph that introduces a small bakery to new customers."
 
@@ -74,8 +76,11 @@ def _direct(llama, messages: list[dict], **kwargs) -> Iterator[str]:
 
 
 def _via_generate(messages: list[dict], model: str, max_tokens: int, schema=None) -> Iterator[str]:
-    yield from generate(messages, model, stream=True, max_tokens=max_tokens, temperature=0.0,
-                        cache=False, fallback=False, schema=schema, purpose="bench")
+    try:
+        yield from generate(messages, model, stream=True, max_tokens=max_tokens, temperature=0.0,
+                            cache=False, fallback=False, schema=schema, purpose="bench")
+    except InvalidOutput:
+        pass  # a JSON answer cut off at max_tokens: its tokens were still decoded and timed
 
 
 def _median(rows: list[tuple[float, float, int]]) -> tuple[float, float, int]:
@@ -91,6 +96,7 @@ def main() -> None:
     args = parser.parse_args()
 
     settings = get_settings()
+    upgrade()  # generate() records usage: the database must exist
     spec = get_registry().get(args.model)
     path = model_path(spec)
     n_ctx = min(settings.llm.n_ctx, spec.context_length)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from support_system.core.errors import SupportSystemError, UnknownJob
+from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 
@@ -21,6 +21,8 @@ models_app = typer.Typer(no_args_is_help=True, help="List, check and try the con
 db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 app.add_typer(models_app, name="models")
 app.add_typer(db_app, name="db")
+jobs_app = typer.Typer(no_args_is_help=True, help="The job catalogue: what can be made.")
+app.add_typer(jobs_app, name="jobs")
 
 Lang = Annotated[str | None, typer.Option("--lang", help="ja or en (default: settings).")]
 
@@ -155,14 +157,184 @@ def _masked(url: str) -> str:
 
 @app.command()
 def generate(
-    job: Annotated[str, typer.Option("--job", help="Job id from the catalogue.")],
-    answers: Annotated[Path, typer.Option("--answers", help="YAML file with the answers.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    job: Annotated[str, typer.Option("--job", help="Job id from the catalogue (see `jobs list`).")],
+    answers: Annotated[Path, typer.Option("--answers", help="YAML file: question id → answer.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder (created if missing).")],
+    model: Annotated[str | None, typer.Option(help="Registry name (default: settings).")] = None,
+    attempts: Annotated[int, typer.Option(help="Model attempts before the template is used.")] = 3,
     lang: Lang = None,
 ) -> None:
-    """Make the artifact for JOB from ANSWERS into OUT (the job catalogue comes next)."""
-    _fail(UnknownJob(detail=f"no job catalogue entry '{job}'", job=job), lang)
+    """Make the artifact for JOB from ANSWERS into OUT, check it, and write result.json.
 
+    Exit code 0 only when every check passed (and, for programs and charts, the run on
+    your files succeeded); 1 when the result is there but a check failed; 2 on bad input.
+    """
+    from support_system.generators.pipeline import RESULT_FILE, Budget, run_pipeline
+    from support_system.jobs.answers_file import load_answers_file
+    from support_system.jobs.catalogue import get_job
+
+    language = lang or get_settings().language
+    try:
+        job_spec = get_job(job)
+        given = load_answers_file(answers, job_spec, language)
+    except SupportSystemError as error:
+        _fail(error, language)
+
+    def progress(event: str, info: dict) -> None:
+        if event == "attempt":
+            typer.echo(t("generate.progress_attempt", language, **info))
+        elif event == "checked":
+            failed = [c.name for c in info["checks"] if not c.passed]
+            key = "generate.progress_passed" if info["passed"] else "generate.progress_failed"
+            typer.echo(t(key, language, number=info["number"], checks=", ".join(failed)))
+        elif event == "fallback":
+            typer.echo(t("generate.progress_fallback", language, reason=info["reason"]))
+        elif event == "running":
+            typer.echo(t("generate.progress_running", language))
+
+    result = run_pipeline(
+        job_spec,
+        given,
+        out,
+        lang=language,
+        model=model,
+        budget=Budget(attempts=max(1, attempts)),
+        base_dir=answers.resolve().parent,
+        on_progress=progress,
+    )
+    for check in [*result.checks, *([result.run] if result.run else [])]:
+        summary = t("generate.check_passed" if check.passed else "generate.check_failed", language)
+        if not check.passed and check.messages:
+            summary += " — " + "; ".join(check.messages[:3])
+        typer.echo(t("generate.check_line", language, mark="✓" if check.passed else "✗",
+                     name=t(f"checks.{check.name}.label", language), summary=summary))
+    if result.explanation:
+        typer.echo(result.explanation)
+    result_path = result.out_dir / RESULT_FILE
+    if result.ok:
+        typer.echo(t("generate.done_ok", language, out=result.out_dir, result=result_path))
+        return
+    failed = ", ".join(c.name for c in result.failed_checks())
+    typer.secho(t("generate.done_failed", language, checks=failed, out=result.out_dir, result=result_path),
+                fg=typer.colors.YELLOW, err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (default 8600).")] = 8600,
+    lang: Lang = None,
+) -> None:
+    """Serve the published pages (the site folder) at http://127.0.0.1:PORT/ until Ctrl+C."""
+    from support_system.publishing.server import make_server, server_url
+    from support_system.publishing.site import sites_root
+
+    try:
+        server = make_server(port)
+    except SupportSystemError as error:
+        _fail(error, lang)
+    typer.echo(t("publishing.serving", lang, url=server_url(server) + "/", root=str(sites_root())))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo(t("publishing.stopped", lang))
+    finally:
+        server.server_close()
+
+
+# --- jobs ------------------------------------------------------------------------------
+
+
+def _language(lang: str | None) -> str:
+    from support_system.core.i18n import LANGUAGES
+
+    return lang if lang in LANGUAGES else get_settings().language
+
+
+@jobs_app.command("list")
+def jobs_list(lang: Lang = None) -> None:
+    """Show every job in the catalogue with its kind and a one-line description."""
+    from support_system.jobs.catalogue import load_catalogue
+
+    language = _language(lang)
+    try:
+        jobs = load_catalogue()
+    except SupportSystemError as error:
+        _fail(error, language)
+    typer.echo(t("jobs.cli.list_heading", language, count=len(jobs)))
+    for job in jobs.values():
+        kind = t(f"jobs.kind.{job.kind}", language)
+        typer.echo(f"{job.icon} {job.id:<14} [{kind}] {job.title.get(language)}")
+        typer.echo(f"    {job.description.get(language)}")
+    typer.echo(t("jobs.cli.show_hint", language))
+
+
+@jobs_app.command("show")
+def jobs_show(
+    job_id: Annotated[str, typer.Argument(metavar="ID", help="Job id, e.g. shop-page.")],
+    lang: Lang = None,
+) -> None:
+    """Show one job: what it makes, its designs and every question in order."""
+    from support_system.jobs.catalogue import get_job
+
+    language = _language(lang)
+    try:
+        job = get_job(job_id)
+    except SupportSystemError as error:
+        _fail(error, language)
+    typer.echo(f"{job.icon} {job.title.get(language)} ({job.id})")
+    typer.echo(job.description.get(language))
+    typer.echo(job.help.get(language))
+    typer.echo(t("jobs.cli.kind", language, kind=t(f"jobs.kind.{job.kind}", language)))
+    typer.echo(t("jobs.cli.templates", language, templates=", ".join(job.templates)))
+    typer.echo(t("jobs.cli.questions", language, count=len(job.questions)))
+    for number, question in enumerate(job.questions, start=1):
+        label, details = _question_lines(job, question, language)
+        typer.echo(f"  {number}. {label}")
+        for detail in details:
+            typer.echo(f"     {detail}")
+
+
+def _question_lines(job: Any, question: Any, language: str) -> tuple[str, list[str]]:
+    """A question's label (with its type and whether it is required) and its details."""
+    need = t("jobs.cli.required" if question.required else "jobs.cli.optional", language)
+    label = f"{question.label.get(language)} [{t(f'jobs.types.{question.type}', language)}, {need}]"
+    details: list[str] = []
+    if question.choices:
+        options = ", ".join(c.label.get(language) for c in question.choices)
+        details.append(t("jobs.cli.choices", language, choices=options))
+    if question.fields:
+        fields = ", ".join(f.label.get(language) for f in question.fields)
+        details.append(t("jobs.cli.fields", language, fields=fields))
+    if question.file_types:
+        details.append(t("jobs.cli.file_types", language, types=", ".join(question.file_types)))
+    if question.show_if:
+        conditions = "; ".join(
+            f"{job.question(ref).label.get(language)} = "
+            + ", ".join(_shown_value(job.question(ref), v, language)
+                        for v in (want if isinstance(want, list) else [want]))
+            for ref, want in question.show_if.items()
+        )
+        details.append(t("jobs.cli.shown_when", language, conditions=conditions))
+    default = question.default_for(language)
+    if default is not None:
+        details.append(t("jobs.cli.default", language, default=_shown_value(question, default, language)))
+    if question.example is not None:
+        example = " / ".join(line for line in question.example.get(language).splitlines() if line.strip())
+        details.append(t("jobs.cli.example", language, example=example))
+    return label, details
+
+
+def _shown_value(question: Any, value: Any, language: str) -> str:
+    """A value as a person reads it: a choice's label, yes/no in words."""
+    if question.choices and isinstance(value, str):
+        try:
+            return question.choice(value).label.get(language)
+        except KeyError:
+            return value
+    if isinstance(value, bool):
+        return t("jobs.cli.answer_yes" if value else "jobs.cli.answer_no", language)
+    return str(value)
 
 def main() -> None:
     app()

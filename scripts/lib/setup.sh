@@ -79,9 +79,11 @@ ensure_requirements() {
 
 ensure_system_packages() {
   # Chromium runs the accessibility checks on generated pages, Java runs the Nu Html
-  # Checker, and the IPA Gothic font draws Japanese labels in generated charts.
+  # Checker, the IPA Gothic font draws Japanese labels in generated charts, and
+  # bubblewrap isolates generated programs (generators/sandbox.py refuses to run without).
   local pkgs=()
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
+  command -v bwrap >/dev/null || pkgs+=(bubblewrap)
   command -v java >/dev/null || pkgs+=(default-jre-headless)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
   pkgs+=(fonts-ipafont-gothic)

@@ -98,10 +98,12 @@ class _ReasonError(SupportSystemError):
     def __init__(self, detail: str = "", *, reason: str = "", **params: Any) -> None:
         super().__init__(detail, **params)
         self.reason = reason
+        self.lang: str | None = None  # the language of the request, used when none is given
 
     def _params(self, lang: str | None) -> dict[str, Any]:
         from support_system.core.i18n import LANGUAGES, _default_language
 
+        lang = lang or self.lang
         chosen = lang if lang in LANGUAGES else _default_language()
         params = {**self.defaults, **self.params}
         for name, value in params.items():
@@ -113,11 +115,13 @@ class _ReasonError(SupportSystemError):
         """Just the specific reason (what to change), without the general sentence."""
         from support_system.core.i18n import t
 
+        lang = lang or self.lang
         return t(self.reason, lang, **self._params(lang)) if self.reason else self.detail
 
     def message(self, lang: str | None = None) -> str:
         from support_system.core.i18n import t
 
+        lang = lang or self.lang
         params = {**self._params(lang), "detail": self.detail, "reason": self.reason_text(lang)}
         return t(self.message_key, lang, **params)
 
@@ -133,3 +137,9 @@ class InvalidUpload(_ReasonError):
 
     message_key = "errors.invalid_upload"
     defaults = {"file": ""}
+
+
+class AnswersFileError(SupportSystemError):
+    """A headless answers file (CLI `generate --answers`) is missing or not a mapping."""
+
+    message_key = "errors.answers_file"

@@ -1,1 +1,31 @@
-"""Webpage, program and data generators with validators and the sandbox (jobs/generators issue)."""
+"""Webpage, program and data generators, their checks, the sandbox and the repair loop.
+
+`get_generator(name)` maps a job's `generator` field to its implementation; the
+pipeline (`generators.pipeline.run_pipeline`) is the one entry point services use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from support_system.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from support_system.generators.base import Generator
+
+
+def get_generator(name: str) -> Generator:
+    """The generator for a job's `generator` field ("webpage", "program", "data")."""
+    if name == "webpage":
+        from support_system.generators.webpage.generator import WebpageGenerator
+
+        return WebpageGenerator()
+    if name == "program":
+        from support_system.generators.program import ProgramGenerator
+
+        return ProgramGenerator()
+    if name == "data":
+        from support_system.generators.data import DataGenerator
+
+        return DataGenerator()
+    raise ConfigError(f"unknown generator '{name}'", source="config/jobs")

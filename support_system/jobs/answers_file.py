@@ -1,0 +1,52 @@
+"""Answers given as a YAML file, for headless runs (`generate --answers FILE`).
+
+The file holds what a person would have typed in the wizard, so every answer goes
+through the same validation as in the UI, conditional questions included; relative
+file paths in it resolve against the file's own folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from support_system.core.errors import AnswersFileError
+from support_system.core.i18n import t
+from support_system.jobs.catalogue import Job
+from support_system.jobs.questions import validate_answer, visible_questions
+
+
+def read_answers_file(path: Path, lang: str) -> dict[str, Any]:
+    """The raw mapping in `path`, or AnswersFileError saying what is wrong with it."""
+    path = Path(path)
+    if not path.is_file():
+        raise AnswersFileError(t("generate.answers_missing", lang, path=path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise AnswersFileError(t("generate.answers_invalid", lang, path=path, detail=exc)) from exc
+    if not isinstance(data, dict):
+        raise AnswersFileError(
+            t("generate.answers_invalid", lang, path=path, detail=type(data).__name__)
+        )
+    return {str(key): value for key, value in data.items()}
+
+
+def load_answers_file(path: Path, job: Job, lang: str) -> dict[str, Any]:
+    """Validated, canonical answers for `job` from `path` (AnswerInvalid names the question)."""
+    raw = read_answers_file(path, lang)
+    answers: dict[str, Any] = {}
+    base_dir = Path(path).resolve().parent
+    # Visibility depends on earlier answers, so questions are walked in order.
+    for question in job.questions:
+        if question not in visible_questions(job, answers):
+            continue
+        value = raw.get(question.id)
+        if value is None and question.default is not None:
+            value = question.default
+        if value is None and not question.required:
+            continue
+        answers[question.id] = validate_answer(question, value, lang, base_dir=base_dir)
+    return answers
