@@ -80,11 +80,13 @@ def _string_chunks(value: str, budget: int) -> list[str]:
     return chunks
 
 
-def py_literal(value: Any, indent: int = 0) -> str:
+def py_literal(value: Any, indent: int = 0, used: int = 12) -> str:
     """`value` as Python source that fits in 100 columns when placed at `indent`.
 
-    Only plain data is accepted (str, numbers, bool, None, lists, tuples, dicts with
-    string keys): anything else is a programming error, never rendered.
+    `used` is what else shares the first line (e.g. `"key": ` and the trailing comma;
+    for a value placed by a template, a margin). Only plain data is accepted (str,
+    numbers, bool, None, lists, tuples, dicts with string keys): anything else is a
+    programming error, never rendered.
     """
     pad = " " * indent
     inner = " " * (indent + 4)
@@ -92,15 +94,16 @@ def py_literal(value: Any, indent: int = 0) -> str:
         return repr(value)
     if isinstance(value, str):
         single = quote(value)
-        if display_width(pad) + display_width(single) + 12 <= LINE_LENGTH and "\n" not in value[:-1]:
+        fits = indent + used + display_width(single) <= LINE_LENGTH
+        if fits and "\n" not in value[:-1]:
             return single
-        budget = LINE_LENGTH - len(inner) - 2
+        budget = LINE_LENGTH - len(inner) - 1
         parts = [f"{inner}{quote(chunk)}" for chunk in _string_chunks(value, budget)]
         return "(\n" + "\n".join(parts) + f"\n{pad})"
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]" if isinstance(value, list) else "()"
-        items = [f"{inner}{py_literal(item, indent + 4)}," for item in value]
+        items = [f"{inner}{py_literal(item, indent + 4, used=1)}," for item in value]
         opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
         return opening + "\n" + "\n".join(items) + f"\n{pad}{closing}"
     if isinstance(value, dict):
@@ -110,7 +113,9 @@ def py_literal(value: Any, indent: int = 0) -> str:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"dict keys must be strings, not {type(key).__name__}")
-            lines.append(f"{inner}{quote(key)}: {py_literal(item, indent + 4)},")
+            head = f"{quote(key)}: "
+            literal = py_literal(item, indent + 4, used=display_width(head) + 1)
+            lines.append(f"{inner}{head}{literal},")
         return "{\n" + "\n".join(lines) + f"\n{pad}}}"
     raise TypeError(f"cannot write a {type(value).__name__} into a program")
 

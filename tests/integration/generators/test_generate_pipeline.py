@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from support_system.core.settings import PROJECT_ROOT
+from support_system.data.models import ExecutionStatus
 from support_system.generators.base import CheckResult, Draft, GenerationContext
 from support_system.generators.pipeline import Budget, run_pipeline
 from support_system.generators.webpage.generator import WebpageGenerator, theme_colours
@@ -72,7 +73,7 @@ def test_repair_loop_feeds_the_failure_back_and_the_second_attempt_passes(db, tm
     assert generator.feedback_seen[0] == []
     assert [m for c in generator.feedback_seen[1] for m in c.messages] == ["the welcome sentence must be friendlier"]
     executions, feedback = _executions()
-    assert executions == [("COMPLETED", ["attempt 1 (model)", "attempt 2 (model)"])]
+    assert executions == [(ExecutionStatus.COMPLETED.value, ["attempt 1 (model)", "attempt 2 (model)"])]
     assert feedback[0][0]["checks"]["injected"] is False
     assert feedback[0][1] == ["the welcome sentence must be friendlier"]
     written = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
