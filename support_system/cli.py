@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
+
+if TYPE_CHECKING:  # the catalogue loads lazily: `--help` must stay fast
+    from support_system.jobs.catalogue import Job, Question
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="support_system command line.")
 models_app = typer.Typer(no_args_is_help=True, help="List, check and try the configured models.")
@@ -286,7 +289,8 @@ def jobs_show(
     typer.echo(job.description.get(language))
     typer.echo(job.help.get(language))
     typer.echo(t("jobs.cli.kind", language, kind=t(f"jobs.kind.{job.kind}", language)))
-    typer.echo(t("jobs.cli.templates", language, templates=", ".join(job.templates)))
+    if job.kind == "webpage":  # program skeleton names mean nothing to a person
+        typer.echo(t("jobs.cli.templates", language, templates=", ".join(job.templates)))
     typer.echo(t("jobs.cli.questions", language, count=len(job.questions)))
     for number, question in enumerate(job.questions, start=1):
         label, details = _question_lines(job, question, language)
@@ -295,7 +299,7 @@ def jobs_show(
             typer.echo(f"     {detail}")
 
 
-def _question_lines(job: Any, question: Any, language: str) -> tuple[str, list[str]]:
+def _question_lines(job: Job, question: Question, language: str) -> tuple[str, list[str]]:
     """A question's label (with its type and whether it is required) and its details."""
     need = t("jobs.cli.required" if question.required else "jobs.cli.optional", language)
     label = f"{question.label.get(language)} [{t(f'jobs.types.{question.type}', language)}, {need}]"
@@ -308,6 +312,9 @@ def _question_lines(job: Any, question: Any, language: str) -> tuple[str, list[s
         details.append(t("jobs.cli.fields", language, fields=fields))
     if question.file_types:
         details.append(t("jobs.cli.file_types", language, types=", ".join(question.file_types)))
+    if question.columns_from:
+        source = job.question(question.columns_from).label.get(language)
+        details.append(t("jobs.cli.columns_from", language, question=source))
     if question.show_if:
         conditions = "; ".join(
             f"{job.question(ref).label.get(language)} = "
@@ -318,14 +325,16 @@ def _question_lines(job: Any, question: Any, language: str) -> tuple[str, list[s
         details.append(t("jobs.cli.shown_when", language, conditions=conditions))
     default = question.default_for(language)
     if default is not None:
-        details.append(t("jobs.cli.default", language, default=_shown_value(question, default, language)))
+        shown = _shown_value(question, default, language)
+        details.append(t("jobs.cli.default", language, default=shown))
     if question.example is not None:
-        example = " / ".join(line for line in question.example.get(language).splitlines() if line.strip())
+        lines = question.example.get(language).splitlines()
+        example = " / ".join(line for line in lines if line.strip())
         details.append(t("jobs.cli.example", language, example=example))
     return label, details
 
 
-def _shown_value(question: Any, value: Any, language: str) -> str:
+def _shown_value(question: Question, value: Any, language: str) -> str:
     """A value as a person reads it: a choice's label, yes/no in words."""
     if question.choices and isinstance(value, str):
         try:
@@ -335,6 +344,7 @@ def _shown_value(question: Any, value: Any, language: str) -> str:
     if isinstance(value, bool):
         return t("jobs.cli.answer_yes" if value else "jobs.cli.answer_no", language)
     return str(value)
+
 
 def main() -> None:
     app()

@@ -111,7 +111,9 @@ def _key(kind: str, match: re.Match[str]) -> Any:
         minute = groups["mi1"] or groups["mi2"]
         minute_value = 30 if text.endswith("半") else int(minute) if minute else 0
         return (hour, minute_value)
-    value_text = (match.groupdict().get("p1") or match.groupdict().get("p2")) if kind == "price" else text
+    value_text = (
+        (match.groupdict().get("p1") or match.groupdict().get("p2")) if kind == "price" else text
+    )
     return _decimal(value_text or "")
 
 
@@ -231,7 +233,9 @@ def _is_allowed(fact: Fact, allowed: _Allowed) -> bool:
         year, month, day = fact.key
         # "4月1日" is allowed by an answer "2024-04-01"; "2024年4月" by any date that month.
         return any(
-            (year is None or y is None or y == year) and m == month and (day is None or d is None or d == day)
+            (year is None or y is None or y == year)
+            and m == month
+            and (day is None or d is None or d == day)
             for y, m, d in keys
         )
     if fact.kind == "time":
@@ -268,5 +272,6 @@ def facts_check(text: str, allowed_values: Iterable[Any], *, name: str = "facts"
             f'invented {_LABELS[fact.kind]} "{fact.text}": it is not in the user\'s answers or '
             "data; remove it or use only values given by the user."
         )
-    return CheckResult(name=name, passed=not messages, messages=messages,
-                       seconds=time.perf_counter() - started)
+    return CheckResult(
+        name=name, passed=not messages, messages=messages, seconds=time.perf_counter() - started
+    )

@@ -15,7 +15,7 @@ import yaml
 from support_system.core.errors import AnswersFileError
 from support_system.core.i18n import t
 from support_system.jobs.catalogue import Job
-from support_system.jobs.questions import validate_answer, visible_questions
+from support_system.jobs.questions import effective_answers, validate_answer, visible_questions
 
 
 def read_answers_file(path: Path, lang: str) -> dict[str, Any]:
@@ -44,9 +44,12 @@ def load_answers_file(path: Path, job: Job, lang: str) -> dict[str, Any]:
         if question not in visible_questions(job, answers):
             continue
         value = raw.get(question.id)
-        if value is None and question.default is not None:
-            value = question.default
+        if value is None:
+            value = question.default_for(lang)
         if value is None and not question.required:
+            answers[question.id] = None  # seen and skipped, as in the wizard
             continue
-        answers[question.id] = validate_answer(question, value, lang, base_dir=base_dir)
-    return answers
+        answers[question.id] = validate_answer(
+            question, value, lang, base_dir=base_dir, answers=answers
+        )
+    return effective_answers(job, answers, lang)

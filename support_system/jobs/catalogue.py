@@ -152,7 +152,9 @@ def _question_problems(q: Question) -> list[str]:
         elif len(set(values)) != len(values):
             problems.append("choices: choice values must be unique")
     elif q.choices:
-        problems.append(f"choices: only choice and multi_choice questions have choices, not {q.type}")
+        problems.append(
+            f"choices: only choice and multi_choice questions have choices, not {q.type}"
+        )
     if q.type == QuestionType.RECORDS:
         ids = [f.id for f in q.fields]
         if not ids:
@@ -271,7 +273,9 @@ def _sample_problems(job: Job) -> list[str]:
     for name, raw_answers in job.samples.items():
         where = f"samples.{name}"
         lang = name if name in ("ja", "en") else "en"
-        problems.extend(f"{where}.{key}: not a question of this job" for key in raw_answers if key not in ids)
+        problems.extend(
+            f"{where}.{key}: not a question of this job" for key in raw_answers if key not in ids
+        )
         canonical: dict[str, Any] = {}
         for q in job.questions:  # in order, so show_if sees the answers before it
             if q.id not in {v.id for v in visible_questions(job, canonical)}:
@@ -331,7 +335,9 @@ def load_job_file(path: Path) -> Job:
         raise ConfigError(detail=f"{shown}: must be a mapping of job fields", source=shown)
     problems: list[str] = []
     if raw.get("id") != path.stem:
-        problems.append(f"{shown}: id: must equal the file name {path.stem!r}, not {raw.get('id')!r}")
+        problems.append(
+            f"{shown}: id: must equal the file name {path.stem!r}, not {raw.get('id')!r}"
+        )
     try:
         job = Job.model_validate(raw)
     except ValidationError as exc:
@@ -368,5 +374,7 @@ def get_job(job_id: str) -> Job:
     """The job with this id from the configured catalogue; UnknownJob if there is none."""
     jobs = load_catalogue()
     if job_id not in jobs:
-        raise UnknownJob(detail=f"no job {job_id!r} in {_shown(get_settings().jobs_dir)}", job=job_id)
+        raise UnknownJob(
+            detail=f"no job {job_id!r} in {_shown(get_settings().jobs_dir)}", job=job_id
+        )
     return jobs[job_id]

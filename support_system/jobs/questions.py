@@ -68,7 +68,9 @@ def visible_questions(job: Job, answers: Mapping[str, Any]) -> list[Question]:
     shown: set[str] = set()
     for question in job.questions:
         conditions = question.show_if or {}
-        if all(ref in shown and _matches(answers.get(ref), want) for ref, want in conditions.items()):
+        if all(
+            ref in shown and _matches(answers.get(ref), want) for ref, want in conditions.items()
+        ):
             visible.append(question)
             shown.add(question.id)
     return visible
@@ -127,7 +129,11 @@ def _from_upload(question: Question, error: InvalidUpload) -> AnswerInvalid:
     """An unreadable file as an answer problem, keeping the file name and the exact reason."""
     problem = {lang: error.reason_text(lang) for lang in ("ja", "en")}
     return _invalid(
-        question, "unusable_file", detail=error.detail, file=error.params.get("file", ""), problem=problem
+        question,
+        "unusable_file",
+        detail=error.detail,
+        file=error.params.get("file", ""),
+        problem=problem,
     )
 
 
@@ -137,7 +143,7 @@ def _norm(text: str) -> str:
 
 
 def _is_empty(raw: Any) -> bool:
-    if raw is None:
+    if raw is None or type(raw).__name__ in ("NAType", "NaTType"):  # pandas' missing values
         return True
     if isinstance(raw, float) and math.isnan(raw):
         return True
@@ -178,6 +184,8 @@ def validate_answer(
 
 
 def _text(question: Question, raw: Any, ctx: _Context) -> str:
+    if isinstance(raw, dict) and {"ja", "en"} <= set(raw):  # a per-language default
+        raw = raw["ja" if ctx.lang == "ja" else "en"]
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise _invalid(question, "not_text")
     value = str(raw).replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -256,7 +264,9 @@ def _column(question: Question, value: str, ctx: _Context) -> str:
     names = [str(c) for c in frame.columns]
     match = value if value in names else next((n for n in names if _norm(n) == _norm(value)), None)
     if match is None:
-        raise _invalid(question, "not_a_column", value=value, file=file_name, columns=_column_list(names))
+        raise _invalid(
+            question, "not_a_column", value=value, file=file_name, columns=_column_list(names)
+        )
     if question.column_type == "number" and not is_numeric_column(frame, match):
         numeric = [n for n in names if is_numeric_column(frame, n)]
         raise _invalid(question, "column_not_numeric", value=match, columns=_column_list(numeric))
@@ -276,8 +286,11 @@ def _placeholders(question: Question, value: str, ctx: _Context) -> None:
     unknown = [name for name in names if name not in columns]
     if unknown:
         raise _invalid(
-            question, "unknown_placeholder", placeholders=", ".join("{" + n + "}" for n in unknown),
-            file=file_name, columns=", ".join("{" + c + "}" for c in columns),
+            question,
+            "unknown_placeholder",
+            placeholders=", ".join("{" + n + "}" for n in unknown),
+            file=file_name,
+            columns=", ".join("{" + c + "}" for c in columns),
         )
 
 
@@ -286,9 +299,11 @@ _GROUPED = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def parse_number(text: str) -> int | float | None:
-    """"1,200円", "１２００", "¥980", "-3.5" → a number; None when it is not one."""
+    """ "1,200円", "１２００", "¥980", "-3.5" → a number; None when it is not one."""
     cleaned = unicodedata.normalize("NFKC", text).strip().replace("−", "-")
-    cleaned = re.sub(r"^[¥$€£]\s*|\s*(円|yen|ドル|個|点|件|人|名)$", "", cleaned, flags=re.I).strip()
+    cleaned = re.sub(
+        r"^[¥$€£]\s*|\s*(円|yen|ドル|個|点|件|人|名)$", "", cleaned, flags=re.I
+    ).strip()
     if _GROUPED.match(cleaned):
         cleaned = cleaned.replace(",", "")
     if not _NUMBER.match(cleaned):
@@ -412,7 +427,9 @@ def _rows(question: Question, raw: Any) -> list[Any]:
             if separator:
                 rows.append(line.split("\t", len(question.fields) - 1))
             else:
-                rows.append(re.split(r"\s*[,、，]\s*", line.strip(), maxsplit=len(question.fields) - 1))
+                rows.append(
+                    re.split(r"\s*[,、，]\s*", line.strip(), maxsplit=len(question.fields) - 1)
+                )
         return rows
     if isinstance(raw, dict):
         return [raw]
@@ -440,13 +457,19 @@ def _records(question: Question, raw: Any, ctx: _Context) -> list[dict[str, Any]
             cell = cells[f.id]
             if _is_empty(cell):
                 if f.required:
-                    raise _invalid(question, "record_field_missing", row=row_number, field=f.label.model_dump())
+                    raise _invalid(
+                        question, "record_field_missing", row=row_number, field=f.label.model_dump()
+                    )
                 record[f.id] = None
             elif f.type == "number":
                 number = _as_number(cell)
                 if number is None:
                     raise _invalid(
-                        question, "record_not_a_number", row=row_number, field=f.label.model_dump(), value=cell
+                        question,
+                        "record_not_a_number",
+                        row=row_number,
+                        field=f.label.model_dump(),
+                        value=cell,
                     )
                 record[f.id] = number
             else:
@@ -487,7 +510,7 @@ _HEX = re.compile(r"^#?([0-9a-f]{3}|[0-9a-f]{6})$")
 
 
 def parse_color(text: str) -> str | None:
-    """"#ABC", "aabbcc", "red", "赤", "赤色", "sky blue" → "#rrggbb"; None when not a colour."""
+    """ "#ABC", "aabbcc", "red", "赤", "赤色", "sky blue" → "#rrggbb"; None when not a colour."""
     key = re.sub(r"\s+", "", _norm(text))
     for name in (key, re.sub(r"(色|いろ)$", "", key)):
         if name in COLOR_NAMES:
@@ -546,8 +569,37 @@ def _file(question: Question, raw: Any, ctx: _Context) -> str:
     return text
 
 
-_YES = {"yes", "y", "true", "1", "on", "ok", "はい", "うん", "する", "します", "オン", "有", "あり", "可"}
-_NO = {"no", "n", "false", "0", "off", "いいえ", "いや", "しない", "しません", "オフ", "無", "なし", "不可"}
+_YES = {
+    "yes",
+    "y",
+    "true",
+    "1",
+    "on",
+    "ok",
+    "はい",
+    "うん",
+    "する",
+    "します",
+    "オン",
+    "有",
+    "あり",
+    "可",
+}
+_NO = {
+    "no",
+    "n",
+    "false",
+    "0",
+    "off",
+    "いいえ",
+    "いや",
+    "しない",
+    "しません",
+    "オフ",
+    "無",
+    "なし",
+    "不可",
+}
 
 
 def _yes_no(question: Question, raw: Any, ctx: _Context) -> bool:
@@ -617,7 +669,9 @@ def _default_proposal(
     return None
 
 
-def _column_proposal(question: Question, answers: Mapping[str, Any], base_dir: Path | None) -> str | None:
+def _column_proposal(
+    question: Question, answers: Mapping[str, Any], base_dir: Path | None
+) -> str | None:
     """A column of the right kind that no other answer uses yet (x and y should differ)."""
     from support_system.jobs.tables import is_numeric_column
 
@@ -703,7 +757,9 @@ def invents_facts(value: Any, answers: Mapping[str, Any]) -> bool:
     repeat such facts from the answers, never add them.
     """
     texts = value if isinstance(value, list) else [value]
-    known = unicodedata.normalize("NFKC", " ".join(str(v) for v in answers.values() if v is not None))
+    known = unicodedata.normalize(
+        "NFKC", " ".join(str(v) for v in answers.values() if v is not None)
+    )
     for text in texts:
         if not isinstance(text, str):
             continue
@@ -723,7 +779,7 @@ def propose_answer(
     model: str | None = None,
     base_dir: Path | None = None,
 ) -> Any:
-    """"Decide for me": a valid answer to offer (the person still confirms it), or None.
+    """ "Decide for me": a valid answer to offer (the person still confirms it), or None.
 
     `decide: none` questions (facts: names, prices, addresses) get None — nobody but the
     person may decide them. `decide: default` gives the default, the first choice, or a
@@ -740,8 +796,13 @@ def propose_answer(
         proposal = _ask_model(job, question, answers, lang, model, base_dir)
         value = validate_answer(question, proposal, lang, base_dir=base_dir, answers=answers)
     except (ModelError, AnswerInvalid) as error:
-        log.info("proposal_rejected", job=job.id, question=question.id, error=type(error).__name__,
-                 detail=error.detail)
+        log.info(
+            "proposal_rejected",
+            job=job.id,
+            question=question.id,
+            error=type(error).__name__,
+            detail=error.detail,
+        )
         return fallback
     problem = _proposal_problem(question, value, answers)
     if problem:
@@ -765,8 +826,12 @@ def _proposal_problem(question: Question, value: Any, answers: Mapping[str, Any]
 
 
 def _ask_model(
-    job: Job, question: Question, answers: Mapping[str, Any], lang: str,
-    model: str | None, base_dir: Path | None,
+    job: Job,
+    question: Question,
+    answers: Mapping[str, Any],
+    lang: str,
+    model: str | None,
+    base_dir: Path | None,
 ) -> Any:
     from support_system.ai import generate
     from support_system.ai.prompts import render
@@ -792,8 +857,12 @@ def _ask_model(
     )
     long = question.type in (QuestionType.LONG_TEXT, QuestionType.LIST)
     result = generate(
-        prompt, model, schema=proposal_schema(question, columns or None),
-        max_tokens=200 if long else 80, temperature=0.3, purpose="propose-answer",
+        prompt,
+        model,
+        schema=proposal_schema(question, columns or None),
+        max_tokens=200 if long else 80,
+        temperature=0.3,
+        purpose="propose-answer",
     )
     return result.parsed.value  # type: ignore[union-attr]
 

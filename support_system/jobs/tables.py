@@ -76,7 +76,9 @@ def _numbers(frame: pd.DataFrame) -> pd.DataFrame:
         filled = frame[name].dropna().astype(str).str.strip()
         if filled.empty:
             continue
-        if filled.map(lambda cell: bool(_NUMBER.match(cell)) and not _LEADING_ZERO.match(cell)).all():
+        if filled.map(
+            lambda cell: bool(_NUMBER.match(cell)) and not _LEADING_ZERO.match(cell)
+        ).all():
             frame[name] = pd.to_numeric(
                 frame[name].str.replace(",", "", regex=False).str.strip(), errors="coerce"
             )
@@ -123,7 +125,9 @@ def read_table(path: Path | str) -> pd.DataFrame:
         raise _fail("empty", path) from exc
     except pd.errors.ParserError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise _fail("bad_rows", path, f"{path}: {exc}", line=line.group(1) if line else "?") from exc
+        raise _fail(
+            "bad_rows", path, f"{path}: {exc}", line=line.group(1) if line else "?"
+        ) from exc
     frame.columns = [str(name).strip() for name in frame.columns]
     if len(frame) == 0:
         raise _fail("no_rows", path)

@@ -87,7 +87,9 @@ def _state(row: WizardSession) -> WizardState:
     answers = dict(row.answers or {})
     visible = visible_questions(job, answers)
     visible_ids = [q.id for q in visible]
-    on_screen = job.questions[row.current_step] if 0 <= row.current_step < len(job.questions) else None
+    on_screen = (
+        job.questions[row.current_step] if 0 <= row.current_step < len(job.questions) else None
+    )
     if on_screen is None or on_screen.id not in visible_ids:
         # Cursor past the end or on a question an answer has since hidden: first open one.
         on_screen = next_question(job, answers)
@@ -134,7 +136,9 @@ def _save(session_id: int, question_id: str, value: Any) -> WizardState:
         row = _row(session, session_id)
         job = get_job(row.job_id)
         after = {**(row.answers or {}), question_id: value}
-        row = save_answer(session, session_id, question_id, value, _cursor(job, next_question(job, after)))
+        row = save_answer(
+            session, session_id, question_id, value, _cursor(job, next_question(job, after))
+        )
         return _state(row)
 
 
@@ -217,12 +221,17 @@ def complete(session_id: int) -> WizardState:
     """
     state = resume(session_id)
     missing = next(
-        (q for q in visible_questions(state.job, state.answers) if q.required and not is_answered(q, state.answers)),
+        (
+            q
+            for q in visible_questions(state.job, state.answers)
+            if q.required and not is_answered(q, state.answers)
+        ),
         None,
     )
     if missing is not None:
         error = AnswerInvalid(
-            f"{missing.id}: not answered", reason="errors.answer.required",
+            f"{missing.id}: not answered",
+            reason="errors.answer.required",
             question=missing.label.model_dump(),
         )
         error.lang = state.language
@@ -245,7 +254,9 @@ def latest_unfinished(user_id: int) -> WizardState | None:
     with session_scope() as session:
         rows = session.scalars(
             select(WizardSession)
-            .where(WizardSession.user_id == user_id, WizardSession.status == WizardStatus.IN_PROGRESS)
+            .where(
+                WizardSession.user_id == user_id, WizardSession.status == WizardStatus.IN_PROGRESS
+            )
             .order_by(WizardSession.updated_at.desc(), WizardSession.id.desc())
             .limit(20)
         ).all()

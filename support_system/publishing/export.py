@@ -60,7 +60,10 @@ def export_zip(artifact_dir: Path, dest: Path, *, folder: str | None = None) -> 
                     mode = 0o755 if os.access(path, os.X_OK) else 0o644
                     info.external_attr = (0o100000 | mode) << 16
                     size = path.stat().st_size
-                    with path.open("rb") as reader, archive.open(info, "w", force_zip64=size > 2**31) as writer:
+                    with (
+                        path.open("rb") as reader,
+                        archive.open(info, "w", force_zip64=size > 2**31) as writer,
+                    ):
                         shutil.copyfileobj(reader, writer)
             os.replace(temp_name, target)
         finally:

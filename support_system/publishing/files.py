@@ -19,7 +19,9 @@ SKIPPED_DIRS = frozenset({"__pycache__"})
 SKIPPED_SUFFIXES = frozenset({".pyc", ".pyo"})
 
 
-def iter_artifact_files(root: Path, *, exclude: set[Path] | None = None) -> Iterator[tuple[PurePosixPath, Path]]:
+def iter_artifact_files(
+    root: Path, *, exclude: set[Path] | None = None
+) -> Iterator[tuple[PurePosixPath, Path]]:
     """Yield `(relative POSIX path, absolute path)` of every regular file under `root`.
 
     Symlinks (to files or folders) are skipped, not followed; anything whose real path

@@ -67,13 +67,21 @@ from support_system.publishing.site import ArtifactMissing
 
 log = get_logger(__name__)
 
-__all__ = ["APP_LIMITS", "LaunchError", "LaunchTimeout", "LaunchedApp", "SandboxUnavailable", "launch_gradio"]
+__all__ = [
+    "APP_LIMITS",
+    "LaunchError",
+    "LaunchTimeout",
+    "LaunchedApp",
+    "SandboxUnavailable",
+    "launch_gradio",
+]
 
 APP_FILE = "app.py"
 # An app is a long-running server: CPU time adds up while it waits, and Gradio runs a
 # thread per request (RLIMIT_NPROC counts threads), so these are looser than a test run.
-APP_LIMITS = SandboxLimits(wall_seconds=0, cpu_seconds=6 * 3600, memory_mb=4096, file_size_mb=256,
-                           max_processes=512)
+APP_LIMITS = SandboxLimits(
+    wall_seconds=0, cpu_seconds=6 * 3600, memory_mb=4096, file_size_mb=256, max_processes=512
+)
 _LOG_TAIL = 4000
 
 # Runs inside the sandbox with the sandbox's Python: stdlib only, no project imports.
@@ -248,19 +256,35 @@ def _copy_artifact(source: Path, run_dir: Path) -> None:
 
 def _start(run_dir: Path, listener: socket.socket, port: int, log_path: Path) -> LaunchedApp:
     tools = sandbox._tools()
-    uid = secrets.randbelow(sandbox._UID_RANGE[1] - sandbox._UID_RANGE[0]) + sandbox._UID_RANGE[0] \
-        if os.geteuid() == 0 else None
+    uid = (
+        secrets.randbelow(sandbox._UID_RANGE[1] - sandbox._UID_RANGE[0]) + sandbox._UID_RANGE[0]
+        if os.geteuid() == 0
+        else None
+    )
     fd = listener.fileno()
     # argv[0] "python" is this interpreter (see run_sandboxed); the app runs on it too.
-    argv = ["python", "-c", _RELAY, str(fd), str(port), sys.executable, APP_FILE, "--port", str(port)]
+    argv = [
+        "python",
+        "-c",
+        _RELAY,
+        str(fd),
+        str(port),
+        sys.executable,
+        APP_FILE,
+        "--port",
+        str(port),
+    ]
     command = sandbox._command(tools, argv, run_dir.resolve(), APP_LIMITS, uid)
-    env = sandbox._environment(run_dir.resolve(), {
-        "GRADIO_TEMP_DIR": str(run_dir.resolve() / sandbox.PRIVATE_DIR / "gradio"),
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "NO_PROXY": "*",
-        "PYTHONUNBUFFERED": "1",  # the log shows the app's messages as they happen
-        "PORT": str(port),
-    })
+    env = sandbox._environment(
+        run_dir.resolve(),
+        {
+            "GRADIO_TEMP_DIR": str(run_dir.resolve() / sandbox.PRIVATE_DIR / "gradio"),
+            "GRADIO_SERVER_NAME": "127.0.0.1",
+            "NO_PROXY": "*",
+            "PYTHONUNBUFFERED": "1",  # the log shows the app's messages as they happen
+            "PORT": str(port),
+        },
+    )
     if uid is not None:
         sandbox._chown_tree(run_dir, uid, uid)
     status_read, status_write = os.pipe()
@@ -269,8 +293,13 @@ def _start(run_dir: Path, listener: socket.socket, port: int, log_path: Path) ->
 
     def spawn() -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, env=env,
-            pass_fds=(fd, status_write), start_new_session=True,
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+            pass_fds=(fd, status_write),
+            start_new_session=True,
         )
 
     try:
@@ -281,8 +310,15 @@ def _start(run_dir: Path, listener: socket.socket, port: int, log_path: Path) ->
         log_file.close()
     child = _child_pid(status_read, process)
     url = f"http://127.0.0.1:{port}/"
-    return LaunchedApp(process=process, url=url, port=port, run_dir=run_dir, log_path=log_path,
-                       _listener=listener, _child_pid=child)
+    return LaunchedApp(
+        process=process,
+        url=url,
+        port=port,
+        run_dir=run_dir,
+        log_path=log_path,
+        _listener=listener,
+        _child_pid=child,
+    )
 
 
 def _child_pid(status_read: int, process: subprocess.Popen[bytes]) -> int | None:

@@ -110,16 +110,22 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
 
     def _send_index(self) -> None:
         pages = []
-        for project in sorted(p for p in self.root.iterdir() if p.is_dir() and is_valid_slug(p.name)):
-            for page in sorted(p for p in project.iterdir() if p.is_dir() and is_valid_slug(p.name)):
+        for project in sorted(
+            p for p in self.root.iterdir() if p.is_dir() and is_valid_slug(p.name)
+        ):
+            for page in sorted(
+                p for p in project.iterdir() if p.is_dir() and is_valid_slug(p.name)
+            ):
                 if not page.name.endswith(PREVIOUS_SUFFIX) and (page / "index.html").is_file():
                     pages.append(f"{project.name}/{page.name}/")
-        items = "\n".join(f'<li><a href="/{html.escape(p)}">{html.escape(p)}</a></li>' for p in pages)
+        items = "\n".join(
+            f'<li><a href="/{html.escape(p)}">{html.escape(p)}</a></li>' for p in pages
+        )
         body = (
             '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             "<title>Published pages</title></head><body><main><h1>Published pages</h1>"
             f"<ul>{items}</ul></main></body></html>"
-        ).encode("utf-8")
+        ).encode()
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -143,7 +149,9 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
         log.debug("sites.request", client=self.client_address[0], line=format % args)
 
 
-def make_server(port: int = DEFAULT_PORT, host: str = "127.0.0.1", root: Path | None = None) -> ThreadingHTTPServer:
+def make_server(
+    port: int = DEFAULT_PORT, host: str = "127.0.0.1", root: Path | None = None
+) -> ThreadingHTTPServer:
     """Bind the site server (port 0 = any free port) without starting it."""
     directory = (root or sites_root()).resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -162,7 +170,9 @@ def server_url(server: ThreadingHTTPServer) -> str:
     return f"http://{host}:{port}"
 
 
-def serve_in_background(port: int = 0, host: str = "127.0.0.1", root: Path | None = None) -> ThreadingHTTPServer:
+def serve_in_background(
+    port: int = 0, host: str = "127.0.0.1", root: Path | None = None
+) -> ThreadingHTTPServer:
     """Start the server on a daemon thread (UI and tests); call `.shutdown()` to stop."""
     server = make_server(port, host, root)
     threading.Thread(target=server.serve_forever, name="sites-server", daemon=True).start()

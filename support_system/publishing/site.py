@@ -141,9 +141,16 @@ def publish(
             previous = _replace(source, target, project_dir)
     except OSError as exc:
         raise PublishError(detail=f"{project}/{slug}: {exc}") from exc
-    log.info("site.published", project=project, slug=slug, previous=str(previous) if previous else None)
-    return PublishedSite(path=target, url=site_url(project, slug, base_url), project=project,
-                         slug=slug, previous=previous)
+    log.info(
+        "site.published", project=project, slug=slug, previous=str(previous) if previous else None
+    )
+    return PublishedSite(
+        path=target,
+        url=site_url(project, slug, base_url),
+        project=project,
+        slug=slug,
+        previous=previous,
+    )
 
 
 def restore_previous(project: str, slug: str) -> Path:
@@ -175,11 +182,15 @@ def _claim(project_dir: Path, owner: str, project: str) -> None:
     if marker.is_file():
         existing = marker.read_text(encoding="utf-8").strip()
         if existing != owner:
-            raise PublishConflict(detail=f"{project} belongs to {existing!r}", project=project, owner=existing)
+            raise PublishConflict(
+                detail=f"{project} belongs to {existing!r}", project=project, owner=existing
+            )
         return
     if any(p.name != ".lock" for p in project_dir.iterdir()):
         # A folder someone else made by hand: it is not ours to change.
-        raise PublishConflict(detail=f"{project} exists and has no owner", project=project, owner="?")
+        raise PublishConflict(
+            detail=f"{project} exists and has no owner", project=project, owner="?"
+        )
     marker.write_text(owner + "\n", encoding="utf-8")
 
 
@@ -225,7 +236,13 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
     code = ctypes.get_errno()

@@ -54,7 +54,14 @@ def test_text_without_facts_passes() -> None:
 
 
 def test_facts_from_the_answers_pass_in_any_spelling() -> None:
-    allowed = ["9:00-17:00", "03-1234-5678", "info@example.jp", "https://example.jp", 1200, date(2024, 4, 1)]
+    allowed = [
+        "9:00-17:00",
+        "03-1234-5678",
+        "info@example.jp",
+        "https://example.jp",
+        1200,
+        date(2024, 4, 1),
+    ]
     text = "９時から17時まで。☎ 03 1234 5678、INFO@example.jp、https://example.jp/。1,200円。4月1日オープン。"
     result = facts_check(text, allowed)
     assert result.passed, result.messages
@@ -75,7 +82,9 @@ def test_each_invented_fact_is_named() -> None:
 
 
 def test_invented_email_url_and_date_fail() -> None:
-    result = facts_check("連絡は shop@example.com、https://evil.example/ まで。5月5日に開店。", ["shop"])
+    result = facts_check(
+        "連絡は shop@example.com、https://evil.example/ まで。5月5日に開店。", ["shop"]
+    )
     assert [m.split('"')[1] for m in result.messages] == [
         "shop@example.com",
         "https://evil.example/",

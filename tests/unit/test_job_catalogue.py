@@ -25,8 +25,14 @@ from support_system.jobs.catalogue import (
 from support_system.jobs.questions import validate_answer, visible_questions
 
 EXPECTED = {
-    "profile-page": ("webpage", ["name", "headline", "about", "skills", "contact_email", "color", "photo"]),
-    "shop-page": ("webpage", ["name", "tagline", "address", "opening_hours", "phone", "products", "color"]),
+    "profile-page": (
+        "webpage",
+        ["name", "headline", "about", "skills", "contact_email", "color", "photo"],
+    ),
+    "shop-page": (
+        "webpage",
+        ["name", "tagline", "address", "opening_hours", "phone", "products", "color"],
+    ),
     "faq-page": ("webpage", ["title", "faqs", "contact"]),
     "csv-summary": ("program", ["input_file", "group_by", "value_column", "operation"]),
     "file-renamer": ("program", ["folder", "pattern", "prefix", "dry_run"]),
@@ -83,7 +89,9 @@ def test_samples_are_complete_canonical_answer_sets(settings, job_id: str) -> No
             if question.required:
                 assert question.id in answers, f"{job_id} sample {name} lacks {question.id}"
             if question.id in answers:  # canonical: validating again changes nothing
-                again = validate_answer(question, answers[question.id], name, base_dir=SAMPLES_DIR, answers=answers)
+                again = validate_answer(
+                    question, answers[question.id], name, base_dir=SAMPLES_DIR, answers=answers
+                )
                 assert again == answers[question.id]
             if question.type == QuestionType.FILE and question.id in answers:
                 assert (SAMPLES_DIR / answers[question.id]).is_file()
@@ -103,10 +111,14 @@ def test_sample_files_are_small() -> None:
 def test_unknown_job_names_the_id(settings) -> None:
     with pytest.raises(UnknownJob) as caught:
         get_job("rocket-page")
-    assert "rocket-page" in caught.value.message("ja") and "rocket-page" in caught.value.message("en")
+    assert "rocket-page" in caught.value.message("ja") and "rocket-page" in caught.value.message(
+        "en"
+    )
 
 
-def test_jobs_dir_setting_is_used_and_changes_are_picked_up(settings, tmp_path: Path, monkeypatch) -> None:
+def test_jobs_dir_setting_is_used_and_changes_are_picked_up(
+    settings, tmp_path: Path, monkeypatch
+) -> None:
     path = _write(tmp_path, _job())
     monkeypatch.setenv("SUPPORT_SYSTEM_JOBS_DIR", str(tmp_path))
     get_settings.cache_clear()
@@ -150,7 +162,12 @@ def _job() -> dict[str, Any]:
                 "show_if": {"style": "bold"},
                 "label": {"ja": "モットー", "en": "Motto"},
             },
-            {"id": "color", "type": "color", "label": {"ja": "色", "en": "Colour"}, "default": "#336699"},
+            {
+                "id": "color",
+                "type": "color",
+                "label": {"ja": "色", "en": "Colour"},
+                "default": "#336699",
+            },
         ],
         "samples": {"ja": {"name": "花子", "style": "plain", "color": "赤"}},
     }
@@ -179,10 +196,19 @@ BROKEN = {
         lambda d: d["questions"][3].update(type="colour-picker"),
         "questions.3.type: Input should be",
     ),
-    "missing_japanese": (lambda d: d["questions"][0]["label"].pop("ja"), "questions.0.label.ja: Field required"),
-    "typo_in_key": (lambda d: d["questions"][0].update(requried=False), "questions.0.requried: Extra inputs"),
+    "missing_japanese": (
+        lambda d: d["questions"][0]["label"].pop("ja"),
+        "questions.0.label.ja: Field required",
+    ),
+    "typo_in_key": (
+        lambda d: d["questions"][0].update(requried=False),
+        "questions.0.requried: Extra inputs",
+    ),
     "unknown_kind": (lambda d: d.update(kind="website"), "kind: Input should be"),
-    "duplicate_id": (lambda d: d["questions"][2].update(id="name"), "questions.2.id: duplicate question id 'name'"),
+    "duplicate_id": (
+        lambda d: d["questions"][2].update(id="name"),
+        "questions.2.id: duplicate question id 'name'",
+    ),
     "show_if_later": (
         lambda d: d["questions"][1].update(show_if={"motto": "x"}),
         "questions.1.show_if: 'motto' is not an earlier question",
@@ -191,35 +217,71 @@ BROKEN = {
         lambda d: d["questions"][2].update(show_if={"style": "loud"}),
         "questions.2.show_if: ['loud'] are not choices of 'style'",
     ),
-    "choice_without_choices": (lambda d: d["questions"][1].update(choices=[]), "questions.1.choices: a choice question"),
+    "choice_without_choices": (
+        lambda d: d["questions"][1].update(choices=[]),
+        "questions.1.choices: a choice question",
+    ),
     "records_without_fields": (
-        lambda d: d["questions"].append({"id": "items", "type": "records", "label": {"ja": "品", "en": "Items"}}),
+        lambda d: d["questions"].append(
+            {"id": "items", "type": "records", "label": {"ja": "品", "en": "Items"}}
+        ),
         "questions.4.fields: a records question needs at least one field",
     ),
-    "bad_default": (lambda d: d["questions"][3].update(default="#12345"), "questions.3.default: \"#12345\""),
-    "default_not_a_choice": (lambda d: d["questions"][1].update(default="loud"), "questions.1.default:"),
+    "bad_default": (
+        lambda d: d["questions"][3].update(default="#12345"),
+        'questions.3.default: "#12345"',
+    ),
+    "default_not_a_choice": (
+        lambda d: d["questions"][1].update(default="loud"),
+        "questions.1.default:",
+    ),
     "llm_for_records": (
-        lambda d: d["questions"].append({
-            "id": "items", "type": "records", "decide": "llm", "label": {"ja": "品", "en": "Items"},
-            "fields": [{"id": "name", "label": {"ja": "名", "en": "Name"}}],
-        }),
+        lambda d: d["questions"].append(
+            {
+                "id": "items",
+                "type": "records",
+                "decide": "llm",
+                "label": {"ja": "品", "en": "Items"},
+                "fields": [{"id": "name", "label": {"ja": "名", "en": "Name"}}],
+            }
+        ),
         "questions.4.decide: a model cannot decide",
     ),
-    "bad_sample_value": (lambda d: d["samples"]["ja"].update(color="#12345"), "samples.ja.color: \"#12345\""),
-    "sample_missing_required": (lambda d: d["samples"]["ja"].pop("name"), "samples.ja.name: missing"),
-    "sample_unknown_question": (lambda d: d["samples"]["ja"].update(nmae="x"), "samples.ja.nmae: not a question"),
-    "sample_hidden_answer": (lambda d: d["samples"]["ja"].update(motto="x"), "samples.ja.motto: this question is hidden"),
+    "bad_sample_value": (
+        lambda d: d["samples"]["ja"].update(color="#12345"),
+        'samples.ja.color: "#12345"',
+    ),
+    "sample_missing_required": (
+        lambda d: d["samples"]["ja"].pop("name"),
+        "samples.ja.name: missing",
+    ),
+    "sample_unknown_question": (
+        lambda d: d["samples"]["ja"].update(nmae="x"),
+        "samples.ja.nmae: not a question",
+    ),
+    "sample_hidden_answer": (
+        lambda d: d["samples"]["ja"].update(motto="x"),
+        "samples.ja.motto: this question is hidden",
+    ),
     "sample_missing_file": (
         lambda d: (
-            d["questions"].append({
-                "id": "data", "type": "file", "required": False, "file_types": [".csv"],
-                "label": {"ja": "データ", "en": "Data"},
-            }),
+            d["questions"].append(
+                {
+                    "id": "data",
+                    "type": "file",
+                    "required": False,
+                    "file_types": [".csv"],
+                    "label": {"ja": "データ", "en": "Data"},
+                }
+            ),
             d["samples"]["ja"].update(data="no_such_file.csv"),
         ),
-        "samples.ja.data: The file \"no_such_file.csv\" was not found",
+        'samples.ja.data: The file "no_such_file.csv" was not found',
     ),
-    "no_questions": (lambda d: d.update(questions=[]), "questions: List should have at least 1 item"),
+    "no_questions": (
+        lambda d: d.update(questions=[]),
+        "questions: List should have at least 1 item",
+    ),
 }
 
 
@@ -250,7 +312,9 @@ def test_yaml_syntax_error_names_the_file(tmp_path: Path) -> None:
     assert f"{path}: YAML syntax error" in caught.value.detail
 
 
-def test_shipped_file_errors_use_the_project_relative_path(settings, tmp_path: Path, monkeypatch) -> None:
+def test_shipped_file_errors_use_the_project_relative_path(
+    settings, tmp_path: Path, monkeypatch
+) -> None:
     """Inside the project the message says "config/jobs/x.yaml", as a person would look for it."""
     shipped = PROJECT_ROOT / "config" / "jobs" / "shop-page.yaml"
     broken = yaml.safe_load(shipped.read_text(encoding="utf-8"))
@@ -261,7 +325,10 @@ def test_shipped_file_errors_use_the_project_relative_path(settings, tmp_path: P
         target.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
         with pytest.raises(ConfigError) as caught:
             load_catalogue(target.parent)
-        assert ".state-test/jobs-broken/shop-page.yaml: questions.3.type: Input should be" in caught.value.detail
+        assert (
+            ".state-test/jobs-broken/shop-page.yaml: questions.3.type: Input should be"
+            in caught.value.detail
+        )
     finally:
         target.unlink(missing_ok=True)
         target.parent.rmdir()
@@ -275,4 +342,6 @@ def test_several_problems_are_reported_together(tmp_path: Path) -> None:
     path = _write(tmp_path, _broken(change))
     with pytest.raises(ConfigError) as caught:
         load_job_file(path)
-    assert "questions.0.type" in caught.value.detail and "questions.3.label.en" in caught.value.detail
+    assert (
+        "questions.0.type" in caught.value.detail and "questions.3.label.en" in caught.value.detail
+    )

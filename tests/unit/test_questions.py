@@ -50,7 +50,9 @@ def messages(error: AnswerInvalid) -> tuple[str, str]:
 
 
 def test_text_is_trimmed_and_kept_on_one_line() -> None:
-    assert validate_answer(q(type="text"), "  ひまわり\nベーカリー  ", "ja") == "ひまわり ベーカリー"
+    assert (
+        validate_answer(q(type="text"), "  ひまわり\nベーカリー  ", "ja") == "ひまわり ベーカリー"
+    )
     assert validate_answer(q(type="text"), 42, "en") == "42"
 
 
@@ -73,7 +75,10 @@ def test_too_long_text_says_the_limit_and_the_count() -> None:
 def test_email_questions_check_the_address() -> None:
     question = q(type="text", id="contact_email")
     assert validate_answer(question, " hanako@example.com ", "ja") == "hanako@example.com"
-    assert validate_answer(question, "ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｃｏｍ", "ja") == "hanako@example.com"
+    assert (
+        validate_answer(question, "ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｃｏｍ", "ja")
+        == "hanako@example.com"
+    )
     ja, en = messages(invalid(question, "hanako@example"))
     assert "メールアドレス" in ja and "e-mail address" in en and "hanako@example" in en
 
@@ -91,7 +96,16 @@ def test_phone_questions_accept_full_width_digits() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1,200円", 1200), ("１２００", 1200), ("¥980", 980), ("3.5", 3.5), ("-2", -2), (3.0, 3), (7, 7), ("$4.50", 4.5)],
+    [
+        ("1,200円", 1200),
+        ("１２００", 1200),
+        ("¥980", 980),
+        ("3.5", 3.5),
+        ("-2", -2),
+        (3.0, 3),
+        (7, 7),
+        ("$4.50", 4.5),
+    ],
 )
 def test_numbers_as_people_type_them(raw: Any, expected: float) -> None:
     value = validate_answer(q(type="number"), raw, "ja")
@@ -139,9 +153,12 @@ def test_not_a_choice_lists_the_options(operation: Question) -> None:
 
 def test_multi_choice_from_text_or_list() -> None:
     question = q(
-        type="multi_choice", max_items=2,
-        choices=[{"value": v, "label": {"ja": j, "en": v.title()}} for v, j in
-                 [("bread", "パン"), ("cake", "ケーキ"), ("tea", "お茶")]],
+        type="multi_choice",
+        max_items=2,
+        choices=[
+            {"value": v, "label": {"ja": j, "en": v.title()}}
+            for v, j in [("bread", "パン"), ("cake", "ケーキ"), ("tea", "お茶")]
+        ],
     )
     assert validate_answer(question, "パン、ケーキ、パン", "ja") == ["bread", "cake"]
     assert validate_answer(question, ["tea"], "en") == ["tea"]
@@ -154,7 +171,10 @@ def test_multi_choice_from_text_or_list() -> None:
 
 def test_list_from_lines_or_commas() -> None:
     question = q(type="list", max_items=3, max_length=10)
-    assert validate_answer(question, "パン作り\n\n料理教室\nパン作り\n", "ja") == ["パン作り", "料理教室"]
+    assert validate_answer(question, "パン作り\n\n料理教室\nパン作り\n", "ja") == [
+        "パン作り",
+        "料理教室",
+    ]
     assert validate_answer(question, "HTML, CSS、写真", "en") == ["HTML", "CSS", "写真"]
     assert validate_answer(question, ["a ", "", "b"], "en") == ["a", "b"]
     ja, en = messages(invalid(question, "a\nb\nc\nd"))
@@ -172,18 +192,28 @@ def test_records_from_lines_dicts_lists_and_tables(products: Question) -> None:
     expected = [{"name": "メロンパン", "price": 180}, {"name": "食パン（1斤）", "price": 300}]
     assert validate_answer(products, "メロンパン, 180\n食パン（1斤）、３００円\n", "ja") == expected
     assert validate_answer(products, "メロンパン\t180\n食パン（1斤）\t300", "ja") == expected
-    assert validate_answer(products, [["メロンパン", "180"], ["食パン（1斤）", 300]], "ja") == expected
-    as_labels = [{"商品名": "メロンパン", "価格": "180"}, {"Product": "食パン（1斤）", "Price": "300"}]
+    assert (
+        validate_answer(products, [["メロンパン", "180"], ["食パン（1斤）", 300]], "ja") == expected
+    )
+    as_labels = [
+        {"商品名": "メロンパン", "価格": "180"},
+        {"Product": "食パン（1斤）", "Price": "300"},
+    ]
     assert validate_answer(products, as_labels, "ja") == expected
     table = pd.DataFrame([*expected, {"name": None, "price": None}])  # a blank row from an editor
     assert validate_answer(products, table, "ja") == expected
 
 
 def test_record_problems_name_the_row_and_field(products: Question) -> None:
-    ja, en = messages(invalid(products, [{"name": "メロンパン", "price": 180}, {"name": "", "price": 300}]))
+    ja, en = messages(
+        invalid(products, [{"name": "メロンパン", "price": 180}, {"name": "", "price": 300}])
+    )
     assert "2 件目の「商品名」" in ja and 'Entry 2 has no "Product"' in en
     ja, en = messages(invalid(products, [{"name": "メロンパン", "price": "時価"}]))
-    assert "1 件目の「価格」（「時価」）" in ja and 'In entry 1, "Price" ("時価") is not a number' in en
+    assert (
+        "1 件目の「価格」（「時価」）" in ja
+        and 'In entry 1, "Price" ("時価") is not a number' in en
+    )
     ja, en = messages(invalid(products, [{"name": None, "price": None}]))
     assert "回答が必要" in ja and "needs an answer" in en  # only blank rows = no answer
 
@@ -193,9 +223,19 @@ def test_record_problems_name_the_row_and_field(products: Question) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("#abc", "#aabbcc"), ("#AABBCC", "#aabbcc"), ("1E90FF", "#1e90ff"), ("red", "#ff0000"), ("Navy", "#000080"),
-     ("赤", "#ff0000"), ("赤色", "#ff0000"), ("みどり", "#008000"), ("ネイビー", "#000080"), ("sky blue", "#87ceeb"),
-     ("＃ＦＦＦ", "#ffffff")],
+    [
+        ("#abc", "#aabbcc"),
+        ("#AABBCC", "#aabbcc"),
+        ("1E90FF", "#1e90ff"),
+        ("red", "#ff0000"),
+        ("Navy", "#000080"),
+        ("赤", "#ff0000"),
+        ("赤色", "#ff0000"),
+        ("みどり", "#008000"),
+        ("ネイビー", "#000080"),
+        ("sky blue", "#87ceeb"),
+        ("＃ＦＦＦ", "#ffffff"),
+    ],
 )
 def test_colours(raw: str, expected: str) -> None:
     assert validate_answer(q(type="color"), raw, "ja") == expected
@@ -213,7 +253,9 @@ def test_bad_colours(raw: str) -> None:
 
 def test_file_answers(tmp_path: Path) -> None:
     csv_question = q(type="file", file_types=[".csv"])
-    assert validate_answer(csv_question, "sales_en.csv", "en", base_dir=SAMPLES_DIR) == "sales_en.csv"
+    assert (
+        validate_answer(csv_question, "sales_en.csv", "en", base_dir=SAMPLES_DIR) == "sales_en.csv"
+    )
     absolute = str(SAMPLES_DIR / "sales_ja_sjis.csv")
     assert validate_answer(csv_question, f'"{absolute}"', "ja") == absolute  # pasted with quotes
     ja, en = messages(invalid(csv_question, "missing.csv", base_dir=tmp_path))
@@ -255,7 +297,10 @@ def test_column_questions_check_the_chosen_file(settings) -> None:
     group_by, value = job.question("group_by"), job.question("value_column")
     assert validate_answer(group_by, "店舗", "ja", base_dir=SAMPLES_DIR, answers=answers) == "店舗"
     en_answers = {"input_file": "sales_en.csv"}
-    assert validate_answer(group_by, " store ", "en", base_dir=SAMPLES_DIR, answers=en_answers) == "Store"
+    assert (
+        validate_answer(group_by, " store ", "en", base_dir=SAMPLES_DIR, answers=en_answers)
+        == "Store"
+    )
     ja, en = messages(invalid(group_by, "支店", base_dir=SAMPLES_DIR, answers=answers))
     assert "「支店」という列はありません" in ja and "「店舗」" in ja
     assert 'no column called "支店"' in en and '"売上"' in en
@@ -281,8 +326,10 @@ def test_letter_placeholders_must_be_columns(settings) -> None:
 # --- yes / no ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "expected"), [(True, True), ("はい", True), ("YES", True), ("いいえ", False),
-                                               ("no", False), (0, False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(True, True), ("はい", True), ("YES", True), ("いいえ", False), ("no", False), (0, False)],
+)
 def test_yes_no(raw: Any, expected: bool) -> None:
     assert validate_answer(q(type="yes_no"), raw, "ja") is expected
 
@@ -346,7 +393,11 @@ def test_a_required_question_holding_none_is_asked_again(renamer: Job) -> None:
 
 def test_effective_answers_fill_defaults_and_drop_hidden(renamer: Job) -> None:
     answers = {"folder": "photos", "pattern": "number", "prefix": "旅行", "dry_run": None}
-    assert effective_answers(renamer, answers, "ja") == {"folder": "photos", "pattern": "number", "dry_run": True}
+    assert effective_answers(renamer, answers, "ja") == {
+        "folder": "photos",
+        "pattern": "number",
+        "dry_run": True,
+    }
     answers = {"folder": "photos", "pattern": "prefix_number"}
     assert effective_answers(renamer, answers, "ja")["prefix"] == "写真"
     assert effective_answers(renamer, answers, "en")["prefix"] == "photo"
@@ -360,7 +411,9 @@ def test_propose_default_first_choice_and_per_language(settings, renamer: Job) -
     assert propose_answer(renamer, renamer.question("dry_run"), {}, "en") is True
     assert propose_answer(renamer, renamer.question("prefix"), {}, "ja") == "写真"
     assert propose_answer(renamer, renamer.question("prefix"), {}, "en") == "photo"
-    no_default = q(type="choice", decide="default", choices=[{"value": "a", "label": {"ja": "あ", "en": "A"}}])
+    no_default = q(
+        type="choice", decide="default", choices=[{"value": "a", "label": {"ja": "あ", "en": "A"}}]
+    )
     assert propose_answer(renamer, no_default, {}, "ja") == "a"
 
 
@@ -373,9 +426,13 @@ def test_facts_are_never_proposed(settings) -> None:
 def test_llm_questions_fall_back_to_the_default_without_a_model(db) -> None:
     shop = get_job("shop-page")
     tagline = shop.question("tagline")
-    assert propose_answer(shop, tagline, {}, "ja", use_llm=False) == "ご来店を心よりお待ちしています"
+    assert (
+        propose_answer(shop, tagline, {}, "ja", use_llm=False) == "ご来店を心よりお待ちしています"
+    )
     # An unknown model is a ModelError: the button still gives a sensible answer.
-    assert propose_answer(shop, shop.question("color"), {}, "en", model="no-such-model") == "#8a4b14"
+    assert (
+        propose_answer(shop, shop.question("color"), {}, "en", model="no-such-model") == "#8a4b14"
+    )
 
 
 def test_column_proposals_fit_the_column_kind(settings) -> None:

@@ -47,7 +47,9 @@ def test_utf8_bom_sample_has_clean_first_header() -> None:
 
 
 def test_plain_utf8_without_bom(tmp_path: Path) -> None:
-    path = _write(tmp_path, "c.csv", "氏名,住所\n山田 花子,\"大阪府大阪市北区梅田1-2-3, 3階\"\n".encode())
+    path = _write(
+        tmp_path, "c.csv", '氏名,住所\n山田 花子,"大阪府大阪市北区梅田1-2-3, 3階"\n'.encode()
+    )
     frame = read_table(path)
     assert frame.attrs["encoding"] == "utf-8"
     assert frame.loc[0, "住所"] == "大阪府大阪市北区梅田1-2-3, 3階"
@@ -55,7 +57,9 @@ def test_plain_utf8_without_bom(tmp_path: Path) -> None:
 
 
 def test_codes_with_leading_zeros_stay_text(tmp_path: Path) -> None:
-    path = _write(tmp_path, "z.csv", b"zip,phone,count\n0600001,0312345678,\"1,200\"\n1000001,0120000000,5\n")
+    path = _write(
+        tmp_path, "z.csv", b'zip,phone,count\n0600001,0312345678,"1,200"\n1000001,0120000000,5\n'
+    )
     frame = read_table(path)
     assert list(frame["zip"]) == ["0600001", "1000001"]
     assert list(frame["phone"]) == ["0312345678", "0120000000"]
@@ -63,7 +67,7 @@ def test_codes_with_leading_zeros_stay_text(tmp_path: Path) -> None:
 
 
 def test_text_that_only_looks_numeric_in_places_stays_text(tmp_path: Path) -> None:
-    frame = read_table(_write(tmp_path, "t.csv", b"size\n\"3,5\"\nlarge\n"))
+    frame = read_table(_write(tmp_path, "t.csv", b'size\n"3,5"\nlarge\n'))
     assert list(frame["size"]) == ["3,5", "large"]
     assert not is_numeric_column(frame, "size")
 
@@ -86,7 +90,9 @@ def test_tab_separated_file_saved_as_csv(tmp_path: Path) -> None:
         ("ragged.csv", b"a,b\n1,2\n3,4,5,6\n", "bad_rows"),
     ],
 )
-def test_unusable_files_explain_why_in_both_languages(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+def test_unusable_files_explain_why_in_both_languages(
+    tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
     with pytest.raises(InvalidUpload) as caught:
         read_table(_write(tmp_path, name, data))
     error = caught.value

@@ -36,6 +36,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, Field
 
 from support_system.ai import generate, prompts
+from support_system.core.errors import InvalidUpload
 from support_system.generators.base import CheckResult, Draft, GenerationContext
 from support_system.generators.checks.python import check_ast, check_ruff
 from support_system.generators.facts import facts_check
@@ -115,13 +116,17 @@ def render_script(answers: dict[str, Any], lang: str, comment: list[str]) -> str
     chart_type = answers.get("chart_type") or "bar"
     if chart_type not in CHART_TYPES:
         chart_type = "bar"
-    return _environment().get_template(f"{SCRIPT}.j2").render(
-        texts=texts,
-        x_column=str(answers["x_column"]),
-        y_column=str(answers["y_column"]),
-        chart_type=chart_type,
-        title=str(answers.get("title") or texts["chart_names"][chart_type]),
-        comment=[_clean_sentence(s) for s in comment],
+    return (
+        _environment()
+        .get_template(f"{SCRIPT}.j2")
+        .render(
+            texts=texts,
+            x_column=str(answers["x_column"]),
+            y_column=str(answers["y_column"]),
+            chart_type=chart_type,
+            title=str(answers.get("title") or texts["chart_names"][chart_type]),
+            comment=[_clean_sentence(s) for s in comment],
+        )
     )
 
 
@@ -146,8 +151,21 @@ def _label(value: Any) -> str:
 
 
 def chart_data(path: Path, x_column: str, y_column: str, chart_type: str = "bar") -> ChartData:
-    """Totals of `y_column` per `x_column`, the same rules as chart.py, with read_table."""
+    """Totals of `y_column` per `x_column`, the same rules as chart.py, with read_table.
+
+    The wizard already checked the column names; answers from a file (CLI) may not have
+    been, so a missing column is explained here rather than failing as a KeyError.
+    """
     frame = read_table(path)
+    for column in (x_column, y_column):
+        if column not in frame.columns:
+            raise InvalidUpload(
+                f"{path}: no column {column!r}",
+                reason="errors.answer.not_a_column",
+                file=path.name,
+                value=column,
+                columns=", ".join(str(name) for name in frame.columns),
+            )
     values = pd.to_numeric(frame[y_column], errors="coerce")
     categories = frame[x_column]
     used = values.notna() & categories.notna()
@@ -189,8 +207,12 @@ class DataGenerator:
     kind = "data"
 
     def draft(self, ctx: GenerationContext, out_dir: Path) -> Draft:
-        data = chart_data(input_path(ctx), ctx.answers["x_column"], ctx.answers["y_column"],
-                          ctx.answers.get("chart_type") or "bar")
+        data = chart_data(
+            input_path(ctx),
+            ctx.answers["x_column"],
+            ctx.answers["y_column"],
+            ctx.answers.get("chart_type") or "bar",
+        )
         result = generate(
             prompts.render("data/summary", **self._prompt_vars(ctx, data)),
             model=ctx.model,
@@ -216,8 +238,13 @@ class DataGenerator:
         out_dir.mkdir(parents=True, exist_ok=True)
         script = out_dir / SCRIPT
         script.write_text(render_script(ctx.answers, ctx.lang, sentences), encoding="utf-8")
-        return Draft(kind=self.kind, root=out_dir, main_file=out_dir / "chart.png", files=[script],
-                     meta={"sentences": list(sentences)})
+        return Draft(
+            kind=self.kind,
+            root=out_dir,
+            main_file=out_dir / "chart.png",
+            files=[script],
+            meta={"sentences": list(sentences)},
+        )
 
     def _prompt_vars(self, ctx: GenerationContext, data: ChartData) -> dict[str, str]:
         chart_type = ctx.answers.get("chart_type") or "bar"
@@ -229,7 +256,9 @@ class DataGenerator:
             trend = "rising" if last > first else "falling" if last < first else "flat"
         feedback = "\n".join(
             f"- {check.name}: {message}"
-            for check in ctx.feedback if not check.passed for message in check.messages[:5]
+            for check in ctx.feedback
+            if not check.passed
+            for message in check.messages[:5]
         )
         return {
             "language": ctx.lang,
@@ -247,8 +276,12 @@ class DataGenerator:
     def check(self, ctx: GenerationContext, draft: Draft) -> list[CheckResult]:
         script = draft.root / SCRIPT
         results = [check_ast(script), check_ruff(script, root=draft.root)]
-        data = chart_data(input_path(ctx), ctx.answers["x_column"], ctx.answers["y_column"],
-                          ctx.answers.get("chart_type") or "bar")
+        data = chart_data(
+            input_path(ctx),
+            ctx.answers["x_column"],
+            ctx.answers["y_column"],
+            ctx.answers.get("chart_type") or "bar",
+        )
         run = run_chart(script, input_path(ctx), draft.root, data)
         draft.notes.extend(m for m in run.messages if run.passed)
         results.append(run)
@@ -257,8 +290,12 @@ class DataGenerator:
         return results
 
     def run(self, ctx: GenerationContext, draft: Draft, output_dir: Path) -> CheckResult | None:
-        data = chart_data(input_path(ctx), ctx.answers["x_column"], ctx.answers["y_column"],
-                          ctx.answers.get("chart_type") or "bar")
+        data = chart_data(
+            input_path(ctx),
+            ctx.answers["x_column"],
+            ctx.answers["y_column"],
+            ctx.answers.get("chart_type") or "bar",
+        )
         return run_chart(draft.root / SCRIPT, input_path(ctx), output_dir, data)
 
 
@@ -276,13 +313,17 @@ def run_chart(script: Path, source: Path, dest: Path, expected: ChartData) -> Ch
         workdir = Path(scratch)
         result = run_sandboxed(
             ["python", SCRIPT, f"input{suffix}", "--out", "out"],
-            workdir=workdir, inputs={SCRIPT: script, f"input{suffix}": source}, limits=RUN_LIMITS,
+            workdir=workdir,
+            inputs={SCRIPT: script, f"input{suffix}": source},
+            limits=RUN_LIMITS,
         )
         out = workdir / "out"
         if not result.ok:
             reason = f"limit: {result.limit}" if result.limit else f"exit code {result.returncode}"
             tail = "\n".join(result.stderr.strip().splitlines()[-12:])
-            return CheckResult("run", False, [f"{SCRIPT} failed ({reason}): {tail}"], _since(started))
+            return CheckResult(
+                "run", False, [f"{SCRIPT} failed ({reason}): {tail}"], _since(started)
+            )
         problems, notes = _verify(out, result.stdout, expected)
         if not problems:
             dest.mkdir(parents=True, exist_ok=True)
@@ -309,8 +350,14 @@ def _verify(out: Path, stdout: str, expected: ChartData) -> tuple[list[str], lis
     want = expected.stats
     for key, value in want.items():
         got = report.get(key)
-        same = got == value if isinstance(value, str) else (
-            isinstance(got, int | float) and abs(float(got) - float(value)) <= 1e-9 * max(1.0, abs(value)))
+        same = (
+            got == value
+            if isinstance(value, str)
+            else (
+                isinstance(got, int | float)
+                and abs(float(got) - float(value)) <= 1e-9 * max(1.0, abs(value))
+            )
+        )
         if not same:
             problems.append(f"{key}: {SCRIPT} computed {got!r}, pandas computes {value!r}")
     summary = (out / "summary.md").read_text(encoding="utf-8")

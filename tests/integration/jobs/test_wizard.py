@@ -35,7 +35,11 @@ def stored(session_id: int) -> tuple[dict[str, Any], int]:
 def test_start_shows_the_first_question(user_id: int) -> None:
     row = wizard.start(user_id, "shop-page", "ja")
     state = wizard.resume(row.id)
-    assert (state.job_id, state.language, state.status) == ("shop-page", "ja", WizardStatus.IN_PROGRESS)
+    assert (state.job_id, state.language, state.status) == (
+        "shop-page",
+        "ja",
+        WizardStatus.IN_PROGRESS,
+    )
     assert state.question.id == "name" and state.step == 1 and state.progress == (0, 7)
     assert not state.can_go_back and not state.finished
 
@@ -53,7 +57,10 @@ def test_every_answer_is_committed_at_once(user_id: int) -> None:
     wizard.answer(session_id, "tagline", "毎朝焼きたて", "ja")
     state = wizard.answer(session_id, "products", "メロンパン, 180\n食パン, 300", "ja")
     answers, _ = stored(session_id)
-    assert answers["products"] == [{"name": "メロンパン", "price": 180}, {"name": "食パン", "price": 300}]
+    assert answers["products"] == [
+        {"name": "メロンパン", "price": 180},
+        {"name": "食パン", "price": 300},
+    ]
     assert state.question.id == "address"  # the first question still open
 
 
@@ -84,7 +91,12 @@ def test_columns_are_checked_against_the_saved_file(user_id: int) -> None:
     with pytest.raises(AnswerInvalid) as caught:
         wizard.answer(session_id, "group_by", "Region", "en", base_dir=SAMPLES_DIR)
     assert '"Store"' in caught.value.message("en")
-    assert wizard.answer(session_id, "group_by", "store", "en", base_dir=SAMPLES_DIR).answers["group_by"] == "Store"
+    assert (
+        wizard.answer(session_id, "group_by", "store", "en", base_dir=SAMPLES_DIR).answers[
+            "group_by"
+        ]
+        == "Store"
+    )
 
 
 def test_back_shows_the_saved_answer_and_next_returns_to_the_open_question(user_id: int) -> None:
@@ -121,8 +133,14 @@ def test_skip_optional_only(user_id: int) -> None:
     with pytest.raises(AnswerInvalid) as caught:
         wizard.skip(session_id, "name", "ja")
     assert "回答が必要" in caught.value.message()
-    for qid, value in (("name", "山田 花子"), ("headline", "パン教室"), ("about", "よろしく。"),
-                       ("skills", "パン作り"), ("contact_email", "hanako@example.com"), ("color", "紺")):
+    for qid, value in (
+        ("name", "山田 花子"),
+        ("headline", "パン教室"),
+        ("about", "よろしく。"),
+        ("skills", "パン作り"),
+        ("contact_email", "hanako@example.com"),
+        ("color", "紺"),
+    ):
         state = wizard.answer(session_id, qid, value, "ja")
     assert state.question.id == "photo"
     state = wizard.skip(session_id, "photo", "ja")

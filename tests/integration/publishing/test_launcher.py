@@ -17,7 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from support_system.publishing.launcher import LaunchedApp, LaunchError, LaunchTimeout, launch_gradio
+from support_system.publishing.launcher import (
+    LaunchedApp,
+    LaunchError,
+    LaunchTimeout,
+    launch_gradio,
+)
 from support_system.publishing.site import ArtifactMissing
 
 FIXTURE_APP = '''
@@ -84,20 +89,27 @@ def host_service() -> Iterator[int]:
 
 
 @pytest.fixture(scope="module")
-def launched(tmp_path_factory: pytest.TempPathFactory, host_service: int) -> Iterator[tuple[LaunchedApp, Path]]:
+def launched(
+    tmp_path_factory: pytest.TempPathFactory, host_service: int
+) -> Iterator[tuple[LaunchedApp, Path]]:
     base = tmp_path_factory.mktemp("launcher")
     artifact = base / "artifact"
     artifact.mkdir()
     (artifact / "app.py").write_text(FIXTURE_APP, encoding="utf-8")
     secret = base / "secret.key"
     secret.write_text("top secret", encoding="utf-8")
-    (artifact / "probe.json").write_text(json.dumps({
-        "host_port": host_service,
-        "secret_file": str(secret),
-        "state_dir": str(Path.cwd() / ".state"),
-        "home": str(Path.home()),
-        "artifact": str(artifact),
-    }), encoding="utf-8")
+    (artifact / "probe.json").write_text(
+        json.dumps(
+            {
+                "host_port": host_service,
+                "secret_file": str(secret),
+                "state_dir": str(Path.cwd() / ".state"),
+                "home": str(Path.home()),
+                "artifact": str(artifact),
+            }
+        ),
+        encoding="utf-8",
+    )
     os.symlink(secret, artifact / "leak.key")  # never copied into the sandbox
     patch = pytest.MonkeyPatch()
     patch.setenv("OPENAI_API_KEY", "sk-test")
@@ -132,7 +144,11 @@ def test_the_app_is_isolated(launched) -> None:
     # The home folder is empty inside, except the folders leading to the Python install
     # when Python lives there (pyenv): no dotfiles, no caches, no credentials.
     python_home = Path(os.path.realpath(sys.base_prefix))
-    allowed = {python_home.relative_to(Path.home()).parts[0]} if python_home.is_relative_to(Path.home()) else set()
+    allowed = (
+        {python_home.relative_to(Path.home()).parts[0]}
+        if python_home.is_relative_to(Path.home())
+        else set()
+    )
     assert set(seen["home"]) <= allowed, seen["home"]
     assert seen["artifact_write"].startswith("refused")
     assert seen["cwd"] == str(app.run_dir.resolve())  # a private copy of the artifact
@@ -160,7 +176,9 @@ def test_stop_ends_the_app_and_cleans_up(tmp_path: Path) -> None:
 
 
 def test_a_crashing_app_is_reported_with_its_output(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text("raise SystemExit('broken app: no interface defined')\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text(
+        "raise SystemExit('broken app: no interface defined')\n", encoding="utf-8"
+    )
     with pytest.raises(LaunchError) as caught:
         launch_gradio(tmp_path, timeout=30)
     assert "broken app" in caught.value.detail
@@ -168,7 +186,9 @@ def test_a_crashing_app_is_reported_with_its_output(tmp_path: Path) -> None:
 
 
 def test_an_app_that_never_listens_times_out(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text("import time\nprint('waiting', flush=True)\ntime.sleep(600)\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text(
+        "import time\nprint('waiting', flush=True)\ntime.sleep(600)\n", encoding="utf-8"
+    )
     with pytest.raises(LaunchTimeout) as caught:
         launch_gradio(tmp_path, timeout=3)
     assert "3" in caught.value.message("en")

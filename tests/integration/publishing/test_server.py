@@ -23,8 +23,12 @@ def site(settings, tmp_path: Path) -> Iterator[tuple[str, int]]:
     """A published page and a running server: yields (host, port)."""
     artifact = tmp_path / "artifact"
     (artifact / "img").mkdir(parents=True)
-    (artifact / "index.html").write_text("<!DOCTYPE html><title>店</title><h1>パン屋</h1>", encoding="utf-8")
-    (artifact / "img" / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
+    (artifact / "index.html").write_text(
+        "<!DOCTYPE html><title>店</title><h1>パン屋</h1>", encoding="utf-8"
+    )
+    (artifact / "img" / "logo.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8"
+    )
     (artifact / ".hidden").write_text("hidden", encoding="utf-8")
     publish(artifact, "shop", "top")
     publish(artifact, "shop", "top")  # leaves top.prev behind
@@ -37,7 +41,9 @@ def site(settings, tmp_path: Path) -> Iterator[tuple[str, int]]:
     server.server_close()
 
 
-def get(address: tuple[str, int], path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+def get(
+    address: tuple[str, int], path: str, method: str = "GET"
+) -> tuple[int, dict[str, str], bytes]:
     """Send `path` exactly as written (http.client does not normalise "..")."""
     connection = http.client.HTTPConnection(*address, timeout=5)
     connection.request(method, path)
@@ -133,7 +139,10 @@ def test_cli_serve_command(settings, tmp_path: Path) -> None:
         port = probe.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, "-m", "support_system", "serve", "--port", str(port), "--lang", "en"],
-        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30

@@ -72,14 +72,21 @@ def test_publish_copies_into_the_state_dir(settings, tmp_path: Path) -> None:
 
 def test_traversal_names_stay_inside_the_sites_folder(settings, tmp_path: Path) -> None:
     artifact = make_artifact(tmp_path / "a", "x")
-    for project, page in [("../../etc", "passwd"), ("/var", "/tmp/x"), ("..", ".."), ("a/../../b", "c")]:
+    for project, page in [
+        ("../../etc", "passwd"),
+        ("/var", "/tmp/x"),
+        ("..", ".."),
+        ("a/../../b", "c"),
+    ]:
         site = publish(artifact, project, page)
         assert site.path.resolve().is_relative_to(sites_root().resolve())
         assert site.path.parent.parent.resolve() == sites_root().resolve()
 
 
 def test_republish_keeps_the_previous_version(settings, tmp_path: Path) -> None:
-    first = publish(make_artifact(tmp_path / "v1", "v1", **{"old.txt": "gone later"}), "shop", "top")
+    first = publish(
+        make_artifact(tmp_path / "v1", "v1", **{"old.txt": "gone later"}), "shop", "top"
+    )
     second = publish(make_artifact(tmp_path / "v2", "v2"), "shop", "top")
     assert second.path == first.path
     assert (second.path / "index.html").read_text(encoding="utf-8") == "<h1>v2</h1>"
@@ -88,7 +95,11 @@ def test_republish_keeps_the_previous_version(settings, tmp_path: Path) -> None:
     assert (second.previous / "index.html").read_text(encoding="utf-8") == "<h1>v1</h1>"
     third = publish(make_artifact(tmp_path / "v3", "v3"), "shop", "top")
     assert (third.previous / "index.html").read_text(encoding="utf-8") == "<h1>v2</h1>"
-    leftovers = [p.name for p in (sites_root() / "shop").iterdir() if p.name.startswith((".tmp", ".trash", ".old"))]
+    leftovers = [
+        p.name
+        for p in (sites_root() / "shop").iterdir()
+        if p.name.startswith((".tmp", ".trash", ".old"))
+    ]
     assert leftovers == []
     restore_previous("shop", "top")
     assert (third.path / "index.html").read_text(encoding="utf-8") == "<h1>v2</h1>"
@@ -119,7 +130,9 @@ def test_another_projects_folder_is_never_overwritten(settings, tmp_path: Path) 
     publish(make_artifact(tmp_path / "a", "mine"), "My Shop", "top")
     with pytest.raises(PublishConflict) as caught:
         publish(make_artifact(tmp_path / "b", "theirs"), "my shop", "top")  # same slug, other owner
-    assert (sites_root() / "my-shop" / "top" / "index.html").read_text(encoding="utf-8") == "<h1>mine</h1>"
+    assert (sites_root() / "my-shop" / "top" / "index.html").read_text(
+        encoding="utf-8"
+    ) == "<h1>mine</h1>"
     assert "my-shop" in caught.value.message("ja") and "my-shop" in caught.value.message("en")
     # A folder made by hand (no owner marker) is not ours either.
     (sites_root() / "manual" / "page").mkdir(parents=True)
