@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from support_system.core.errors import AnswersFileError
+from support_system.core.errors import AnswerInvalid, AnswersFileError
 from support_system.core.i18n import t
 from support_system.jobs.catalogue import Job
 from support_system.jobs.questions import effective_answers, validate_answer, visible_questions
@@ -49,7 +49,12 @@ def load_answers_file(path: Path, job: Job, lang: str) -> dict[str, Any]:
         if value is None and not question.required:
             answers[question.id] = None  # seen and skipped, as in the wizard
             continue
-        answers[question.id] = validate_answer(
-            question, value, lang, base_dir=base_dir, answers=answers
-        )
+        try:
+            answers[question.id] = validate_answer(
+                question, value, lang, base_dir=base_dir, answers=answers
+            )
+        except AnswerInvalid as exc:  # a file has no screen: say which question
+            raise AnswersFileError(
+                f"{question.id} ({question.label.get(lang)}): {exc.message(lang)}"
+            ) from exc
     return effective_answers(job, answers, lang)

@@ -49,13 +49,17 @@ def test_unknown_model_fails_clearly(settings) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_generate_stub_says_unknown_job(settings, tmp_path) -> None:
+def test_generate_refuses_an_unknown_job_and_incomplete_answers(settings, tmp_path) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text("name: Hanako\n", encoding="utf-8")
-    done = _cli("generate", "--job", "shop-page", "--answers", str(answers), "--out", str(tmp_path / "out"),
-                "--lang", "en")
-    assert done.returncode == 2
-    assert 'Unknown job "shop-page"' in done.stderr
+    args = ["--answers", str(answers), "--out", str(tmp_path / "out"), "--lang", "en"]
+    unknown = _cli("generate", "--job", "no-such-job", *args)
+    assert unknown.returncode == 2
+    assert 'Unknown job "no-such-job"' in unknown.stderr
+    incomplete = _cli("generate", "--job", "shop-page", *args)
+    assert incomplete.returncode == 2 and "Traceback" not in incomplete.stderr
+    assert "address" in incomplete.stderr  # names the first unanswered question
+    assert not (tmp_path / "out").exists()  # nothing half-made
 
 
 def test_db_upgrade_is_idempotent(settings) -> None:
