@@ -35,10 +35,13 @@ def read_answers_file(path: Path, lang: str) -> dict[str, Any]:
 
 
 def load_answers_file(path: Path, job: Job, lang: str) -> dict[str, Any]:
-    """Validated, canonical answers for `job` from `path` (AnswerInvalid names the question)."""
-    raw = read_answers_file(path, lang)
+    """Validated, canonical answers for `job` from `path` (errors name the question)."""
+    return validate_answers(read_answers_file(path, lang), job, lang, base_dir=Path(path).resolve().parent)
+
+
+def validate_answers(raw: dict[str, Any], job: Job, lang: str, *, base_dir: Path) -> dict[str, Any]:
+    """Every answer of a headless run validated as the wizard would, defaults filled in."""
     answers: dict[str, Any] = {}
-    base_dir = Path(path).resolve().parent
     # Visibility depends on earlier answers, so questions are walked in order.
     for question in job.questions:
         if question not in visible_questions(job, answers):

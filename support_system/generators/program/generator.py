@@ -77,9 +77,8 @@ class ProgramGenerator:
                 "program/texts",
                 language=ctx.lang,
                 job_title=ctx.job.title.get(ctx.lang),
-                job_description=ctx.job.description.get(ctx.lang),
                 facts=_facts_for_prompt(settings),
-                defaults=json.dumps(defaults, ensure_ascii=False, indent=1),
+                defaults=json.dumps(defaults, ensure_ascii=False),
                 feedback=feedback_text(ctx.feedback),
             ),
             model=ctx.model,
@@ -112,14 +111,23 @@ class ProgramGenerator:
         )
         files = skeleton.render_program(spec, out_dir)
         not_customised = [f for f in TEXT_FIELDS if f not in screened.customised]
-        notes = [f"model text for {name} not used: {reason}" for name, reason in screened.rejected.items()]
+        notes = [
+            f"model text for {field} not used: {why}" for field, why in screened.rejected.items()
+        ]
+        sources = [
+            f"tests/{name} from {source}" if isinstance(source, Path) else f"tests/{name} (mirror)"
+            for name, source in example_files.items()
+        ]
+        notes.append(f"example input: {', '.join(sources) or 'made by the tests themselves'}")
         return Draft(
             kind=self.kind,
             root=out_dir,
             main_file=out_dir / skeleton.PROGRAM_FILE,
             files=files,
             customised=[f"texts.{name}" for name in screened.customised],
-            not_customised=[t(f"program.not_customised.{name}", ctx.lang) for name in not_customised],
+            not_customised=[
+                t(f"program.not_customised.{name}", ctx.lang) for name in not_customised
+            ],
             notes=notes,
             meta={"texts": screened.texts, "settings": settings, "example": example},
         )
@@ -142,7 +150,9 @@ class ProgramGenerator:
         )
         ruff_result = check_ruff(paths, root=draft.root)
         if not ast_result.passed:
-            tests_result = CheckResult("tests", False, ["not run: the program does not compile (see ast)"])
+            tests_result = CheckResult(
+                "tests", False, ["not run: the program does not compile (see ast)"]
+            )
         else:
             tests_result = run_generated_tests(draft.root)
         return [ast_result, ruff_result, tests_result]
@@ -179,7 +189,9 @@ class ProgramGenerator:
             copied = _copy_outputs(workdir, plan.outputs, output_dir) if result.ok else []
         messages = _lines(result.stdout)[:MAX_MESSAGES]
         if not result.ok:
-            why = t("program.run.failed", ctx.lang, code=result.returncode, limit=result.limit or "-")
+            why = t(
+                "program.run.failed", ctx.lang, code=result.returncode, limit=result.limit or "-"
+            )
             messages = [why, *_lines(result.stderr)[-MAX_MESSAGES:], *messages[-5:]]
         elif absent := [name for name in plan.outputs if name not in copied]:
             messages = [t("program.run.no_output", ctx.lang, files=", ".join(absent)), *messages]

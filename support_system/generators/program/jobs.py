@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support_system.core.errors import ConfigError
 from support_system.jobs.catalogue import SAMPLES_DIR, Job
 
 EXAMPLE_MAX_BYTES = 2 * 1024 * 1024
@@ -195,7 +196,10 @@ class FileRenamerJob(ProgramJob):
         if not _small_folder(folder):
             return {**example, "folder": None}, {}
         name = f"data/{folder.name or 'folder'}"
-        return {**example, "folder": name}, {name: lambda target: mirror_folder(folder, target, links=False)}
+        def make(target: Path) -> None:
+            mirror_folder(folder, target, links=False)
+
+        return {**example, "folder": name}, {name: make}
 
     def run_plan(self, settings: dict[str, Any]) -> RunPlan:
         folder = Path(settings["folder"])
@@ -256,12 +260,16 @@ PROGRAM_JOBS: dict[str, ProgramJob] = {
 
 
 def program_job(job_id: str) -> ProgramJob:
-    """The adapter for `job_id`; KeyError names the jobs this generator knows."""
+    """The adapter for `job_id`; a job file naming `generator: program` for a job without
+    a skeleton is a configuration mistake, reported as ConfigError."""
     try:
         return PROGRAM_JOBS[job_id]
     except KeyError:
-        raise KeyError(f"the program generator has no skeleton for {job_id!r}; "
-                       f"known: {', '.join(PROGRAM_JOBS)}") from None
+        raise ConfigError(
+            detail=f"the program generator has no skeleton for {job_id!r} "
+            f"(known: {', '.join(PROGRAM_JOBS)})",
+            source=f"config/jobs/{job_id}.yaml",
+        ) from None
 
 
 def copy_example(source: ExampleSource, target: Path) -> None:

@@ -87,7 +87,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 # --- the template always passes ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("job_id", "lang"), [(job, "ja") for job in JOBS] + [("csv-summary", "en")])
+@pytest.mark.parametrize(
+    ("job_id", "lang"), [(job, "ja") for job in JOBS] + [("csv-summary", "en")]
+)
 def test_fallback_passes_every_check(built, job_id: str, lang: str) -> None:
     result = built(job_id, lang)
     assert [c.name for c in result.checks] == CHECKS
@@ -138,7 +140,8 @@ def test_csv_summary_run_equals_pandas_groupby_on_the_shift_jis_sample(built) ->
     assert summary.read_bytes().startswith(b"\xef\xbb\xbf")
     produced = pd.read_csv(summary, encoding="utf-8-sig")
     source = pd.read_csv(SAMPLES_DIR / answers["input_file"], encoding="cp932", thousands=",")
-    expected = source.groupby(answers["group_by"])[answers["value_column"]].agg(answers["operation"])
+    grouped = source.groupby(answers["group_by"])[answers["value_column"]]
+    expected = grouped.agg(answers["operation"])
     assert produced.iloc[:, 0].tolist() == expected.index.tolist()
     assert produced.iloc[:, 1].tolist() == pytest.approx(expected.tolist())
     assert produced.columns.tolist() == ["店舗", "売上の合計"]
@@ -218,7 +221,10 @@ def test_renamer_run_never_leaves_the_folder_and_handles_clashes(tmp_path: Path)
         plans[prefix] = dict(zip(plan["元の名前"], plan["新しい名前"], strict=True))
     # b.jpg wanted 旅行_002.jpg, which exists: a suffix instead of an overwrite
     assert plans["旅行"] == {
-        **plans["旅行"], "a.jpg": "旅行_001.jpg", "b.jpg": "旅行_002_2.jpg", "旅行_002.jpg": "旅行_003.jpg"
+        **plans["旅行"],
+        "a.jpg": "旅行_001.jpg",
+        "b.jpg": "旅行_002_2.jpg",
+        "旅行_002.jpg": "旅行_003.jpg",
     }
     assert plans["../旅行"]["a.jpg"] == ".._旅行_001.jpg"  # "../" cannot climb out
 
@@ -305,14 +311,18 @@ def test_answers_become_literals_never_code() -> None:
         assert all(len(line) <= 100 for line in source.splitlines())
 
 
-def test_previous_failures_go_into_the_prompt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_previous_failures_go_into_the_prompt(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     seen: list[str] = []
 
     def fake_generate(messages: str, **_: object) -> object:
         seen.append(messages)
 
         class Result:
-            parsed = ProgramTexts(title="月次の集計", description="売上を店舗ごとにまとめます。", button="集計")
+            parsed = ProgramTexts(
+                title="月次の集計", description="売上を店舗ごとにまとめます。", button="集計"
+            )
             model, tokens_in, tokens_out = "fake", 10, 5
 
         return Result()
@@ -400,6 +410,7 @@ def test_gradio_app_works_and_has_no_serious_accessibility_problems(
     built, start_app, job_id: str, tmp_path: Path
 ) -> None:
     from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
 
     from support_system.generators.checks.axe import check_axe_url
 
@@ -415,6 +426,11 @@ def test_gradio_app_works_and_has_no_serious_accessibility_problems(
         assert table["headers"] == ["店舗", "売上の合計"]
         assert [row[1] for row in table["data"]] == [4140, 6050, 2460]
         assert Path(path).read_bytes().startswith(b"\xef\xbb\xbf")
+        with pytest.raises(AppError, match="使える列: 日付, 店舗, 商品, 数量, 売上"):
+            client.predict(
+                handle_file(str(SAMPLES_DIR / answers["input_file"])), "地域",
+                answers["value_column"], answers["operation"], api_name="/summarize",
+            )
     elif job_id == "file-renamer":
         folder = tmp_path / "photos"
         shutil.copytree(SAMPLES_DIR / "photos", folder)
