@@ -111,10 +111,16 @@ def main() -> None:
 
     list(_via_generate(messages, args.model, 4))  # warm-up: load, caches, threads
     rows: dict[str, list[tuple[float, float, int]]] = {k: [] for k in ("direct", "generate", "direct-json", "generate-json")}
+    # llama.reset() before every run: otherwise a run reuses the previous run's prompt
+    # from the KV cache (a flattering TTFT, and slightly different greedy output).
     for _ in range(args.runs):
+        llama.reset()
         rows["direct"].append(_timed(_direct(llama, messages, max_tokens=args.max_tokens)))
+        llama.reset()
         rows["generate"].append(_timed(_via_generate(messages, args.model, args.max_tokens)))
+        llama.reset()
         rows["direct-json"].append(_timed(_direct(llama, schema_messages, max_tokens=args.max_tokens * 2, response_format=fmt)))
+        llama.reset()
         rows["generate-json"].append(_timed(_via_generate(schema_messages[1:], args.model, args.max_tokens * 2, Catalogue)))
 
     med = {k: _median(v) for k, v in rows.items()}

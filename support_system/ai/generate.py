@@ -263,6 +263,9 @@ def _stream_once(spec: ModelSpec, call: _Call, stats: _Stats, started: float) ->
     except Exception as exc:  # a missing file, an unreadable key, a bad setting …
         raise providers.classify_error(exc, spec) from exc
     kwargs = providers.stream_kwargs(spec, request)
+    if spec.provider == "embedded":
+        yield from _stream_inline(spec, chat, call, kwargs, stats, started)
+        return
     channel: queue.Queue[tuple[str, Any]] = queue.Queue()
     cancel = threading.Event()
 
@@ -296,6 +299,41 @@ def _stream_once(spec: ModelSpec, call: _Call, stats: _Stats, started: float) ->
                 yield piece
     finally:
         cancel.set()
+
+
+def _stream_inline(
+    spec: ModelSpec, chat: Any, call: _Call, kwargs: dict[str, Any], stats: _Stats, started: float
+) -> Iterator[str]:
+    """The embedded model decodes in the caller's own thread.
+
+    Why not the worker thread used for servers: on 2 cores llama.cpp keeps both busy,
+    and one more thread waking up for every token (the queue hand-off) cost ~35% of
+    decode speed (bench/llm_overhead.py: 17 vs 27 tok/s). In-process there is nothing a
+    worker could add anyway: a running token cannot be interrupted, so the deadline is
+    checked between tokens, and closing the stream stops decoding at the next token and
+    releases the model.
+    """
+    deadline = started + call.request.timeout
+    first_deadline = min(deadline, started + call.first_token_timeout)
+    with providers.model_lock(spec):
+        stream = chat.stream(call.messages, **kwargs)
+        try:
+            while True:
+                try:
+                    chunk = next(stream)
+                except StopIteration:
+                    return
+                except Exception as exc:
+                    raise providers.classify_error(exc, spec) from exc
+                piece = _absorb(chunk, stats, started)
+                limit = deadline if stats.first_token_ms is not None else first_deadline
+                if time.monotonic() > limit:
+                    waited = "first token" if stats.first_token_ms is None else "answer"
+                    raise Timeout(detail=f"no {waited} after {limit - started:.0f} s", model=spec.name)
+                if piece:
+                    yield piece
+        finally:
+            stream.close()
 
 
 KEYED_PROVIDERS = ("openai", "anthropic", "openai_compatible")
