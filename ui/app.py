@@ -27,8 +27,11 @@ def main() -> None:
     lang = _language()
     st.set_page_config(page_title=t("app.title", lang), page_icon="🛠️", layout="centered")
     with st.sidebar:
-        st.selectbox(
-            t("app.language_label", lang), LANGUAGES, key="lang",
+        # No widget key: a keyed selectbox in the entry page came back as its first
+        # option ("ja") on the first run in a real browser, ignoring the configured
+        # language; an explicit index keeps the choice in session state instead.
+        st.session_state.lang = st.selectbox(
+            t("app.language_label", lang), LANGUAGES, index=LANGUAGES.index(lang),
             format_func=lambda code: LANGUAGE_NAMES[code],
         )
     home = st.Page(str(PAGES / "home.py"), title=t("app.title", lang), icon="🏠", default=True)
