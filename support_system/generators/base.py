@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel
 
 from support_system.jobs.catalogue import Job
+
+if TYPE_CHECKING:
+    from support_system.ai import GenerationResult
 
 
 @dataclass
@@ -83,3 +88,31 @@ class Generator(Protocol):
         """Program/data jobs: run the artifact once in the sandbox on the user's inputs
         and copy what it produced into `output_dir`. Webpages return None."""
         ...
+
+
+def feedback_text(feedback: list[CheckResult], per_check: int = 5) -> str:
+    """Failed checks of the previous attempt as prompt lines ("- tests: FAILED …")."""
+    return "\n".join(
+        f"- {check.name}: {message}"
+        for check in feedback
+        if not check.passed
+        for message in check.messages[:per_check]
+    )
+
+
+def ask_model(
+    ctx: GenerationContext, prompt: str, schema: type[BaseModel], *, max_tokens: int
+) -> GenerationResult:
+    """The one model call a draft makes: held to `schema`, and on a repair attempt a
+    little warmer and never from the cache, so the rejected answer does not come back."""
+    from support_system.ai import generate
+
+    return generate(  # type: ignore[return-value]
+        prompt,
+        model=ctx.model,
+        schema=schema,
+        max_tokens=max_tokens,
+        temperature=0.4 if ctx.attempt > 1 else 0.2,
+        cache=ctx.attempt == 1,
+        purpose=f"{ctx.job.kind}:{ctx.job.id}",
+    )

@@ -35,9 +35,15 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, Field
 
-from support_system.ai import generate, prompts
+from support_system.ai import prompts
 from support_system.core.errors import InvalidUpload
-from support_system.generators.base import CheckResult, Draft, GenerationContext
+from support_system.generators.base import (
+    CheckResult,
+    Draft,
+    GenerationContext,
+    ask_model,
+    feedback_text,
+)
 from support_system.generators.checks.python import check_ast, check_ruff
 from support_system.generators.facts import facts_check
 from support_system.generators.sandbox import SandboxLimits, run_sandboxed
@@ -213,14 +219,11 @@ class DataGenerator:
             ctx.answers["y_column"],
             ctx.answers.get("chart_type") or "bar",
         )
-        result = generate(
+        result = ask_model(
+            ctx,
             prompts.render("data/summary", **self._prompt_vars(ctx, data)),
-            model=ctx.model,
-            schema=ChartComment,
+            ChartComment,
             max_tokens=COMMENT_TOKENS,
-            temperature=0.4 if ctx.attempt > 1 else 0.2,
-            cache=ctx.attempt == 1,  # a retry must not get the rejected answer back
-            purpose=f"data:{ctx.job.id}",
         )
         comment: ChartComment = result.parsed
         draft = self._write(ctx, out_dir, comment.sentences)
@@ -254,12 +257,7 @@ class DataGenerator:
         if chart_type == "line" and len(data.totals) > 1:
             first, last = float(data.totals.iloc[0]), float(data.totals.iloc[-1])
             trend = "rising" if last > first else "falling" if last < first else "flat"
-        feedback = "\n".join(
-            f"- {check.name}: {message}"
-            for check in ctx.feedback
-            if not check.passed
-            for message in check.messages[:5]
-        )
+        feedback = feedback_text(ctx.feedback)
         return {
             "language": ctx.lang,
             "title": str(ctx.answers.get("title") or ""),

@@ -29,10 +29,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from support_system.ai import generate, prompts
+from support_system.ai import prompts
 from support_system.core.i18n import t
 from support_system.core.logging import get_logger
-from support_system.generators.base import CheckResult, Draft, GenerationContext
+from support_system.generators.base import (
+    CheckResult,
+    Draft,
+    GenerationContext,
+    ask_model,
+    feedback_text,
+)
 from support_system.generators.checks.python import check_ast, check_ruff
 from support_system.generators.program import skeleton
 from support_system.generators.program.jobs import (
@@ -72,7 +78,8 @@ class ProgramGenerator:
         adapter = program_job(ctx.job.id)
         settings = adapter.settings(ctx.answers, ctx.base_dir)
         defaults = skeleton.default_texts(ctx.job.id, ctx.lang)
-        result = generate(
+        result = ask_model(
+            ctx,
             prompts.render(
                 "program/texts",
                 language=ctx.lang,
@@ -81,12 +88,8 @@ class ProgramGenerator:
                 defaults=json.dumps(defaults, ensure_ascii=False),
                 feedback=feedback_text(ctx.feedback),
             ),
-            model=ctx.model,
-            schema=ProgramTexts,
+            ProgramTexts,
             max_tokens=TEXTS_TOKENS,
-            temperature=0.4 if ctx.attempt > 1 else 0.2,
-            cache=ctx.attempt == 1,  # a retry must not get the same answer back
-            purpose=f"program:{ctx.job.id}",
         )
         screened = screen_texts(result.parsed, defaults, ctx.lang, adapter.allowed_facts(settings))
         draft = self._render(ctx, adapter, out_dir, screened)
@@ -222,15 +225,6 @@ def run_generated_tests(root: Path) -> CheckResult:
         messages += output[-MAX_MESSAGES:]
     return CheckResult("tests", False, messages[: MAX_MESSAGES * 2], _since(started))
 
-
-def feedback_text(feedback: list[CheckResult]) -> str:
-    """Failed checks of the previous attempt as prompt lines ("- tests: FAILED …")."""
-    return "\n".join(
-        f"- {check.name}: {message}"
-        for check in feedback
-        if not check.passed
-        for message in check.messages[:5]
-    )
 
 
 def _facts_for_prompt(settings: dict[str, Any]) -> str:

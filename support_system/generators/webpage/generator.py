@@ -21,9 +21,15 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, Field
 
-from support_system.ai import generate, prompts
+from support_system.ai import prompts
 from support_system.core.i18n import t
-from support_system.generators.base import CheckResult, Draft, GenerationContext
+from support_system.generators.base import (
+    CheckResult,
+    Draft,
+    GenerationContext,
+    ask_model,
+    feedback_text,
+)
 from support_system.generators.checks import contrast
 from support_system.generators.checks import html as html_checks
 from support_system.generators.facts import facts_check
@@ -129,13 +135,9 @@ class WebpageGenerator:
     # --- drafting -------------------------------------------------------------------
 
     def draft(self, ctx: GenerationContext, out_dir: Path) -> Draft:
-        feedback = "\n".join(
-            f"- {check.name}: {message}"
-            for check in ctx.feedback
-            if not check.passed
-            for message in check.messages[:5]
-        )
-        result = generate(
+        feedback = feedback_text(ctx.feedback)
+        result = ask_model(
+            ctx,
             prompts.render(
                 "webpage/copy",
                 language=ctx.lang,
@@ -143,12 +145,8 @@ class WebpageGenerator:
                 facts=_facts_for_prompt(ctx.job.id, ctx.answers),
                 feedback=feedback,
             ),
-            model=ctx.model,
-            schema=PageCopy,
+            PageCopy,
             max_tokens=COPY_TOKENS,
-            temperature=0.4 if ctx.attempt > 1 else 0.2,
-            cache=ctx.attempt == 1,  # a retry must not get the rejected answer back
-            purpose=f"webpage:{ctx.job.id}",
         )
         copy: PageCopy = result.parsed
         draft = self._render(ctx, out_dir, copy)

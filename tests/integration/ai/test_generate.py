@@ -6,7 +6,6 @@ quotas rely on one record per model attempt, failures and cache hits included.
 
 from __future__ import annotations
 
-import time
 from typing import Literal
 
 import pytest

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from support_system.ai import generate, get_registry, model_status
 from support_system.ai.model_files import model_path
-from support_system.core.errors import ModelError, ModelUnavailable, Timeout
+from support_system.core.errors import ModelError, ModelUnavailable
 from support_system.core.settings import get_settings
 from tests.conftest import TEST_MODEL_DIR, usage_records
 

@@ -31,7 +31,7 @@ def _answers_file(tmp_path: Path, job_id: str, sample: str) -> Path:
     answers = dict(get_job(job_id).samples[sample])
     folder = tmp_path / "answers"
     folder.mkdir()
-    for key, value in answers.items():
+    for _key, value in answers.items():
         if isinstance(value, str) and "\n" not in value and len(value) < 200 and (SAMPLES / value).exists():
             source = SAMPLES / value
             target = folder / value

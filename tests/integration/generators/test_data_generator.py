@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from support_system.ai.generate import GenerationResult
 from support_system.generators.base import CheckResult, Draft, GenerationContext
 from support_system.generators.data import generator as data_generator
 from support_system.generators.data.generator import (
-    ChartComment,
     DataGenerator,
     number_text,
     png_size,
@@ -198,30 +196,31 @@ def test_facts_from_the_data_are_allowed(settings, sjis_file: Path, tmp_path: Pa
     assert "## ひとこと" in summary and "駅前店が4,700で最も多く" in summary
 
 
+@pytest.mark.model
 def test_draft_uses_the_model_sentences_and_feeds_back_failures(
-    settings, sjis_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db, sjis_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The real model answers; the real prompt renderer is only watched (a spy)."""
     seen: list[str] = []
+    real_render = data_generator.prompts.render
 
-    def fake_generate(messages, model=None, **kwargs):
-        seen.append(messages)
-        assert kwargs["schema"] is ChartComment
-        comment = ChartComment(sentences=["駅前店が最も多く売れています。", "本店が続きます。"])
-        return GenerationResult(
-            text=comment.model_dump_json(), model="fake", parsed=comment, tokens_in=10, tokens_out=5
-        )
+    def spy(name: str, *args, **kwargs) -> str:
+        text = real_render(name, *args, **kwargs)
+        seen.append(text)
+        return text
 
-    monkeypatch.setattr(data_generator, "generate", fake_generate)
+    monkeypatch.setattr(data_generator.prompts, "render", spy)
     ctx = context(sjis_file)
     ctx.feedback = [CheckResult("facts", False, ['invented time "9:00": remove it'])]
     ctx.attempt = 2
     generator = DataGenerator()
     draft = generator.draft(ctx, tmp_path / "draft")
-    assert isinstance(draft, Draft) and draft.models == ["fake"] and draft.customised == ["comment"]
+    assert isinstance(draft, Draft) and draft.models == ["qwen2.5-coder-0.5b"]
+    assert draft.customised == ["comment"]
     assert 'invented time "9:00"' in seen[0]
     assert "駅前店, 本店, 髙島台店" in seen[0]  # the ranking, largest first, without numbers
-    assert all(r.passed for r in generator.check(ctx, draft))
-    assert "本店が続きます。" in (draft.root / "summary.md").read_text(encoding="utf-8")
+    results = {r.name: r for r in generator.check(ctx, draft)}
+    assert results["run"].passed and results["ast"].passed  # the model never touches the code
 
 
 def test_a_title_cannot_break_out_of_the_script(settings, sjis_file: Path, tmp_path: Path) -> None:

@@ -311,32 +311,28 @@ def test_answers_become_literals_never_code() -> None:
         assert all(len(line) <= 100 for line in source.splitlines())
 
 
+@pytest.mark.model
 def test_previous_failures_go_into_the_prompt(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    db, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """The real model answers; the real prompt renderer is only watched (a spy)."""
     seen: list[str] = []
+    real_render = program_generator.prompts.render
 
-    def fake_generate(messages: str, **_: object) -> object:
-        seen.append(messages)
+    def spy(name: str, *args: object, **kwargs: object) -> str:
+        text = real_render(name, *args, **kwargs)
+        seen.append(text)
+        return text
 
-        class Result:
-            parsed = ProgramTexts(
-                title="月次の集計", description="売上を店舗ごとにまとめます。", button="集計"
-            )
-            model, tokens_in, tokens_out = "fake", 10, 5
-
-        return Result()
-
-    monkeypatch.setattr(program_generator, "generate", fake_generate)
+    monkeypatch.setattr(program_generator.prompts, "render", spy)
     ctx = sample_context("csv-summary", "ja")
     ctx.feedback = [CheckResult("tests", False, ["FAILED tests/test_program.py::test_x - boom"])]
     ctx.attempt = 2
     draft = ProgramGenerator().draft(ctx, tmp_path / "program")
     assert "FAILED tests/test_program.py::test_x - boom" in seen[0]
     assert "店舗" in seen[0] and "売上" in seen[0]
-    assert draft.customised == ["texts.title", "texts.description", "texts.button"]
-    assert draft.models == ["fake"] and draft.not_customised == []
-    assert "月次の集計" in (tmp_path / "program" / "program.py").read_text(encoding="utf-8")
+    assert draft.models == ["qwen2.5-coder-0.5b"]
+    assert (tmp_path / "program" / "program.py").is_file()
 
 
 @pytest.mark.model
