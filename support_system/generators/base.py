@@ -113,6 +113,6 @@ def ask_model(
         schema=schema,
         max_tokens=max_tokens,
         temperature=0.4 if ctx.attempt > 1 else 0.2,
-        cache=ctx.attempt == 1,
+        cache=None if ctx.attempt == 1 else False,  # None: the settings decide
         purpose=f"{ctx.job.kind}:{ctx.job.id}",
     )
