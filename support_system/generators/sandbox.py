@@ -141,14 +141,11 @@ def run_sandboxed(
     private = workdir / PRIVATE_DIR
     for name in ("tmp", "matplotlib"):
         (private / name).mkdir(parents=True, exist_ok=True)
-    uid = _throwaway_uid()
-    command = _command(tools, argv, workdir, limits, uid)
-    if uid is not None:
-        _chown_tree(workdir, uid, uid)
+    prepared = prepare(argv, workdir=workdir, limits=limits, env=env, tools=tools)
     try:
-        result = _supervise(command, workdir, limits, _environment(workdir, env))
+        result = _supervise(prepared.command, workdir, limits, prepared.env)
     finally:
-        if uid is not None:
+        if prepared.uid is not None:
             _chown_tree(workdir, os.getuid(), os.getgid())
         shutil.rmtree(private, ignore_errors=True)
         _disarm(workdir)
@@ -157,6 +154,41 @@ def run_sandboxed(
         seconds=round(result.seconds, 3),
     )
     return result
+
+
+@dataclass(frozen=True)
+class PreparedCommand:
+    """A sandboxed command ready to start: argv for the bwrap wrapper and its env."""
+
+    command: list[str]
+    env: dict[str, str]
+    uid: int | None  # the throw-away uid that now owns workdir (None when not root)
+
+
+def prepare(
+    argv: Sequence[str],
+    *,
+    workdir: Path,
+    limits: SandboxLimits,
+    env: Mapping[str, str] | None = None,
+    tools: _Tools | None = None,
+) -> PreparedCommand:
+    """Build the isolated command for `argv` without running it.
+
+    For callers that supervise the process themselves (the Gradio launcher keeps a
+    server running); `run_sandboxed` uses the same path. Hands `workdir` to a fresh
+    throw-away uid when running as root: give it back with `release(workdir)`.
+    """
+    uid = _throwaway_uid()
+    command = _command(tools or _tools(), list(argv), Path(workdir).resolve(), limits, uid)
+    if uid is not None:
+        _chown_tree(Path(workdir), uid, uid)
+    return PreparedCommand(command=command, env=_environment(Path(workdir).resolve(), env), uid=uid)
+
+
+def release(workdir: Path) -> None:
+    """Give a workdir prepared for a throw-away uid back to the calling user."""
+    _chown_tree(Path(workdir), os.getuid(), os.getgid())
 
 
 def _throwaway_uid() -> int | None:

@@ -43,7 +43,6 @@ from __future__ import annotations
 import atexit
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -255,12 +254,6 @@ def _copy_artifact(source: Path, run_dir: Path) -> None:
 
 
 def _start(run_dir: Path, listener: socket.socket, port: int, log_path: Path) -> LaunchedApp:
-    tools = sandbox._tools()
-    uid = (
-        secrets.randbelow(sandbox._UID_RANGE[1] - sandbox._UID_RANGE[0]) + sandbox._UID_RANGE[0]
-        if os.geteuid() == 0
-        else None
-    )
     fd = listener.fileno()
     # argv[0] "python" is this interpreter (see run_sandboxed); the app runs on it too.
     argv = [
@@ -274,10 +267,11 @@ def _start(run_dir: Path, listener: socket.socket, port: int, log_path: Path) ->
         "--port",
         str(port),
     ]
-    command = sandbox._command(tools, argv, run_dir.resolve(), APP_LIMITS, uid)
-    env = sandbox._environment(
-        run_dir.resolve(),
-        {
+    prepared = sandbox.prepare(
+        argv,
+        workdir=run_dir,
+        limits=APP_LIMITS,
+        env={
             "GRADIO_TEMP_DIR": str(run_dir.resolve() / sandbox.PRIVATE_DIR / "gradio"),
             "GRADIO_SERVER_NAME": "127.0.0.1",
             "NO_PROXY": "*",
@@ -285,8 +279,7 @@ def _start(run_dir: Path, listener: socket.socket, port: int, log_path: Path) ->
             "PORT": str(port),
         },
     )
-    if uid is not None:
-        sandbox._chown_tree(run_dir, uid, uid)
+    command, env = prepared.command, prepared.env
     status_read, status_write = os.pipe()
     command = [command[0], "--json-status-fd", str(status_write), *command[1:]]
     log_file = log_path.open("wb")
