@@ -65,7 +65,7 @@ def test_jobs_show_english(settings) -> None:
     out = done.stdout
     assert (
         "🏪 Shop page (shop-page)" in out
-        and "Questions (7):" in out
+        and "Questions (8):" in out
         and "Designs: classic, card, minimal" in out
     )
     assert "6. List your main products and their prices. [table, required]" in out

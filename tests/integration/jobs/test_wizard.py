@@ -40,7 +40,7 @@ def test_start_shows_the_first_question(user_id: int) -> None:
         "ja",
         WizardStatus.IN_PROGRESS,
     )
-    assert state.question.id == "name" and state.step == 1 and state.progress == (0, 7)
+    assert state.question.id == "name" and state.step == 1 and state.progress == (0, 8)
     assert not state.can_go_back and not state.finished
 
 
@@ -53,7 +53,7 @@ def test_every_answer_is_committed_at_once(user_id: int) -> None:
     session_id = wizard.start(user_id, "shop-page", "ja").id
     state = wizard.answer(session_id, "name", "  ひまわりベーカリー ", "ja")
     assert stored(session_id) == ({"name": "ひまわりベーカリー"}, 1)
-    assert state.question.id == "tagline" and state.progress == (1, 7)
+    assert state.question.id == "tagline" and state.progress == (1, 8)
     wizard.answer(session_id, "tagline", "毎朝焼きたて", "ja")
     state = wizard.answer(session_id, "products", "メロンパン, 180\n食パン, 300", "ja")
     answers, _ = stored(session_id)
@@ -144,7 +144,9 @@ def test_skip_optional_only(user_id: int) -> None:
         state = wizard.answer(session_id, qid, value, "ja")
     assert state.question.id == "photo"
     state = wizard.skip(session_id, "photo", "ja")
-    assert state.finished and state.progress == (7, 7)
+    assert state.question.id == "layout"  # optional too: offered once
+    state = wizard.skip(session_id, "layout", "ja")
+    assert state.finished and state.progress == (8, 8)
     assert stored(session_id)[0]["photo"] is None  # seen and skipped, never asked again
     reset_engine_cache()
     assert wizard.resume(session_id).finished
