@@ -236,6 +236,9 @@ class Job(_Strict):
         return self
 
 
+LAYOUT_QUESTION = "layout"  # its choices pick one of the job's `templates`
+
+
 def _structure_problems(job: Job) -> list[str]:
     problems: list[str] = []
     seen: dict[str, Question] = {}
@@ -260,6 +263,12 @@ def _structure_problems(job: Job) -> list[str]:
                 )
             elif ".csv" not in source.file_types:
                 problems.append(f"{where}.columns_from: {q.columns_from!r} does not accept .csv")
+        if q.id == LAYOUT_QUESTION and q.choices:
+            # The generator falls back to the first template for an unknown layout, so a
+            # choice without a template would silently show the person something else.
+            missing = [c.value for c in q.choices if c.value not in job.templates]
+            if missing:
+                problems.append(f"{where}.choices: {missing} are not in this job's templates")
         seen.setdefault(q.id, q)
     return problems
 

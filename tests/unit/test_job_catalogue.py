@@ -212,6 +212,15 @@ BROKEN = {
         lambda d: d["questions"][2].update(id="name"),
         "questions.2.id: duplicate question id 'name'",
     ),
+    "layout_without_template": (
+        lambda d: d["questions"].append(
+            {"id": "layout", "type": "choice", "required": False, "default": "classic",
+             "label": {"ja": "デザイン", "en": "Design"},
+             "choices": [{"value": "classic", "label": {"ja": "標準", "en": "Standard"}},
+                         {"value": "card", "label": {"ja": "カード", "en": "Cards"}}]}
+        ),
+        "questions.4.choices: ['card'] are not in this job's templates",
+    ),
     "show_if_later": (
         lambda d: d["questions"][1].update(show_if={"motto": "x"}),
         "questions.1.show_if: 'motto' is not an earlier question",
