@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -73,6 +74,7 @@ class PipelineResult:
     outputs: list[str]
     seconds: float
     execution_id: int | None = None
+    cancelled: bool = False
 
     @property
     def models(self) -> list[str]:
@@ -109,6 +111,7 @@ class PipelineResult:
             "tokens": {"in": self.tokens_in, "out": self.tokens_out},
             "seconds": round(self.seconds, 2),
             "execution_id": self.execution_id,
+            "cancelled": self.cancelled,
         }
 
 
@@ -179,21 +182,24 @@ class _Recorder:
 
         summary = result.to_json()
         with session_scope() as s:
-            repositories.add_artifact(
-                s,
-                kind=result.job_id,
-                path=str(result.out_dir),
-                checks={"checks": summary["checks"], "run": summary["run"]},
-                checks_passed=result.ok,
-                session_id=session_id,
-                project_id=project_id,
-            )
+            if not result.cancelled:
+                repositories.add_artifact(
+                    s,
+                    kind=result.job_id,
+                    path=str(result.out_dir),
+                    checks={"checks": summary["checks"], "run": summary["run"]},
+                    checks_passed=result.ok,
+                    session_id=session_id,
+                    project_id=project_id,
+                )
             repositories.finish_execution(
                 s,
                 self.execution_id,  # type: ignore[arg-type]
                 status=ExecutionStatus.COMPLETED if result.ok else ExecutionStatus.FAILED,
                 result=summary,
-                error=None if result.ok else "; ".join(c.name for c in result.failed_checks()),
+                error=None if result.ok else (
+                    "cancelled" if result.cancelled else "; ".join(c.name for c in result.failed_checks())
+                ),
             )
 
 
@@ -224,11 +230,14 @@ def run_pipeline(
     session_id: int | None = None,
     project_id: int | None = None,
     on_progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> PipelineResult:
     """Make the artifact for `job` from `answers` in `out_dir`; never raises ModelError.
 
     The result says whether every check passed (`ok`), what each attempt did, and, when
-    the template was used, why (`explanation`, in `lang`).
+    the template was used, why (`explanation`, in `lang`). Setting `cancel` stops the run
+    at the next step boundary (a model call in flight finishes first); a cancelled run
+    leaves `out_dir` as it was, apart from its result.json.
     """
     started = time.monotonic()
     generator = generator or get_generator(job.generator)
@@ -246,6 +255,8 @@ def run_pipeline(
 
     with tempfile.TemporaryDirectory(prefix="support-system-draft-") as scratch:
         for number in range(1, budget.attempts + 1):
+            if cancel is not None and cancel.is_set():
+                break
             elapsed = time.monotonic() - started
             if elapsed >= budget.seconds:
                 stop_reason = t("generate.reason_time", lang, seconds=int(budget.seconds))
@@ -290,6 +301,8 @@ def run_pipeline(
         else:
             stop_reason = t("generate.reason_attempts", lang, attempts=budget.attempts)
 
+        if cancel is not None and cancel.is_set():
+            return _cancelled(job, lang, out_dir, attempts, started, recorder, session_id, project_id, notify)
         fallback_used = winner is None
         explanation: str | None = None
         not_customised: list[str] = []
@@ -345,6 +358,44 @@ def run_pipeline(
         json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
     )
     notify("done", {"ok": result.ok})
+    return result
+
+
+def _cancelled(
+    job: Job,
+    lang: str,
+    out_dir: Path,
+    attempts: list[AttemptReport],
+    started: float,
+    recorder: _Recorder,
+    session_id: int | None,
+    project_id: int | None,
+    notify: Progress,
+) -> PipelineResult:
+    """The person stopped the run: nothing new is delivered, what was there stays."""
+    result = PipelineResult(
+        job_id=job.id,
+        lang=lang,
+        ok=False,
+        out_dir=out_dir,
+        main_file=None,
+        attempts=attempts,
+        checks=[],
+        fallback_used=False,
+        explanation=t("generate.cancelled", lang),
+        not_customised=[],
+        run=None,
+        outputs=[],
+        seconds=time.monotonic() - started,
+        execution_id=recorder.execution_id,
+        cancelled=True,
+    )
+    recorder.finish(result, session_id, project_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / RESULT_FILE).write_text(
+        json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    notify("cancelled", {})
     return result
 
 
