@@ -55,6 +55,21 @@ def extra_models(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyP
     return add
 
 
+@pytest.fixture(scope="session")
+def smol_gguf() -> Path:
+    """The registry's SmolLM2 file, for tests that start a real model server on it."""
+    from support_system.ai import get_registry
+    from support_system.ai.model_files import model_path
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SUPPORT_SYSTEM_MODEL_DIR", str(TEST_MODEL_DIR))
+        get_settings.cache_clear()
+        try:
+            return model_path(get_registry().get("smollm2-135m"))
+        finally:
+            get_settings.cache_clear()
+
+
 def usage_records() -> list:
     """All UsageRecords, oldest first (reads through the app's own engine)."""
     from sqlalchemy import select

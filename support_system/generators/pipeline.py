@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -354,11 +354,16 @@ def run_pipeline(
         execution_id=recorder.execution_id,
     )
     recorder.finish(result, session_id, project_id)
-    (out_dir / RESULT_FILE).write_text(
-        json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+    _write_result(result)
     notify("done", {"ok": result.ok})
     return result
+
+
+def _write_result(result: PipelineResult) -> None:
+    """result.json beside the artifact: what a later preview or a person reads back."""
+    (result.out_dir / RESULT_FILE).write_text(
+        json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
 
 
 def _cancelled(
@@ -392,9 +397,7 @@ def _cancelled(
     )
     recorder.finish(result, session_id, project_id)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / RESULT_FILE).write_text(
-        json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+    _write_result(result)
     notify("cancelled", {})
     return result
 
@@ -405,16 +408,4 @@ def _rebased(draft: Draft, out_dir: Path) -> Draft:
     def move(path: Path) -> Path:
         return out_dir / path.relative_to(draft.root)
 
-    return Draft(
-        kind=draft.kind,
-        root=out_dir,
-        main_file=move(draft.main_file),
-        files=[move(p) for p in draft.files],
-        customised=draft.customised,
-        not_customised=draft.not_customised,
-        models=draft.models,
-        tokens_in=draft.tokens_in,
-        tokens_out=draft.tokens_out,
-        notes=draft.notes,
-        meta=draft.meta,
-    )
+    return replace(draft, root=out_dir, main_file=move(draft.main_file), files=[move(p) for p in draft.files])

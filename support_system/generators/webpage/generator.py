@@ -72,12 +72,13 @@ def theme_colours(colour: str | None) -> dict[str, str]:
     """
     base = contrast.to_hex(colour or "#2f6f9f")
     page_bg = "#fafafa"
+    accent = contrast.ensure_contrast(base, page_bg, minimum=3.0)  # non-text: 3:1 (WCAG 1.4.11)
     return {
         "header_bg": base,
         "header_fg": contrast.readable_text_on(base),
-        "accent": contrast.ensure_contrast(base, page_bg, minimum=3.0),
+        "accent": accent,
         "link": contrast.ensure_contrast(base, page_bg, minimum=4.5),
-        "focus": contrast.ensure_contrast(base, page_bg, minimum=3.0),
+        "focus": accent,
         "page_bg": page_bg,
     }
 
@@ -111,7 +112,7 @@ def page_facts(answers: dict[str, Any]) -> list[str]:
     return facts
 
 
-def _facts_for_prompt(job_id: str, answers: dict[str, Any]) -> str:
+def _facts_for_prompt(answers: dict[str, Any]) -> str:
     lines = []
     for key, value in answers.items():
         if key in {"photo", "color", "layout"}:
@@ -142,7 +143,7 @@ class WebpageGenerator:
                 "webpage/copy",
                 language=ctx.lang,
                 job_title=ctx.job.title.get(ctx.lang),
-                facts=_facts_for_prompt(ctx.job.id, ctx.answers),
+                facts=_facts_for_prompt(ctx.answers),
                 feedback=feedback,
             ),
             PageCopy,
@@ -170,7 +171,8 @@ class WebpageGenerator:
         return wanted if wanted in layouts else layouts[0]
 
     def _render(self, ctx: GenerationContext, out_dir: Path, copy: PageCopy) -> Draft:
-        html = render_page(ctx.job.id, ctx.answers, ctx.lang, copy, self._layout(ctx), ctx.base_dir)
+        layout = self._layout(ctx)
+        html = render_page(ctx.job.id, ctx.answers, ctx.lang, copy, layout, ctx.base_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         page = out_dir / PAGE_FILE
         page.write_text(html, encoding="utf-8")
@@ -179,7 +181,7 @@ class WebpageGenerator:
             root=out_dir,
             main_file=page,
             files=[page],
-            notes=[f"layout: {self._layout(ctx)}"],
+            notes=[f"layout: {layout}"],
             meta={"copy": copy.model_dump()},
         )
 

@@ -24,10 +24,9 @@ import pytest
 from pydantic import BaseModel
 
 from support_system.ai import generate, get_registry, model_status
-from support_system.ai.model_files import model_path
 from support_system.core.errors import ModelError, ModelUnavailable
 from support_system.core.settings import PROJECT_ROOT, get_settings
-from tests.conftest import TEST_MODEL_DIR, usage_records
+from tests.conftest import usage_records
 from tests.fakes.ollama_server import DROP_MIDSTREAM, FakeOllama, running_fake_ollama
 
 pytestmark = pytest.mark.model
@@ -43,18 +42,6 @@ class Verdict(BaseModel):
 
 
 # ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def smol_gguf() -> Path:
-    """The registry's smollm2 file (assembled/verified into the shared test model dir)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SUPPORT_SYSTEM_MODEL_DIR", str(TEST_MODEL_DIR))
-        get_settings.cache_clear()
-        try:
-            return model_path(get_registry().get(SMOL))
-        finally:
-            get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")

@@ -25,10 +25,8 @@ import pytest
 from pydantic import BaseModel
 
 from support_system.ai import generate, get_registry, model_status
-from support_system.ai.model_files import model_path
 from support_system.core.errors import ModelError, ModelUnavailable
-from support_system.core.settings import get_settings
-from tests.conftest import TEST_MODEL_DIR, usage_records
+from tests.conftest import usage_records
 
 pytestmark = pytest.mark.model
 
@@ -101,17 +99,6 @@ class LlamaServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-
-
-@pytest.fixture(scope="module")
-def smol_gguf() -> Path:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SUPPORT_SYSTEM_MODEL_DIR", str(TEST_MODEL_DIR))
-        get_settings.cache_clear()
-        try:
-            return model_path(get_registry().get(SMOL))
-        finally:
-            get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")
