@@ -6,12 +6,19 @@ Pages stay thin: they read and write `st.session_state` and call services from t
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import streamlit as st
 
-from support_system.core.i18n import LANGUAGES, t
-from support_system.core.settings import get_settings
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # `components` for the pages
+
+from components.chrome import apply_chrome  # noqa: E402
+from components.session import preferences, user_id  # noqa: E402
+
+from support_system.core.i18n import LANGUAGES, t  # noqa: E402
+from support_system.core.settings import get_settings  # noqa: E402
+from support_system.data.preferences import apply_to_settings, update_preferences  # noqa: E402
 
 PAGES = Path(__file__).parent / "pages"
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
@@ -19,23 +26,44 @@ LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
 
 def _language() -> str:
     if "lang" not in st.session_state:
-        st.session_state.lang = get_settings().language
+        st.session_state.lang = preferences().language or get_settings().language
     return st.session_state.lang
 
 
+def _switch_language() -> None:
+    """Keep the person's place: only the language changes; the page and URL stay."""
+    lang = st.session_state._lang_choice
+    st.session_state.lang = lang
+    st.session_state.prefs = update_preferences(user_id(), language=lang)
+
+
 def main() -> None:
+    prefs = preferences()
+    apply_to_settings(prefs)
     lang = _language()
     st.set_page_config(page_title=t("app.title", lang), page_icon="🛠️", layout="centered")
+    apply_chrome(lang, prefs.theme, prefs.font_scale)
     with st.sidebar:
-        # No widget key: a keyed selectbox in the entry page came back as its first
-        # option ("ja") on the first run in a real browser, ignoring the configured
-        # language; an explicit index keeps the choice in session state instead.
-        st.session_state.lang = st.selectbox(
-            t("app.language_label", lang), LANGUAGES, index=LANGUAGES.index(lang),
-            format_func=lambda code: LANGUAGE_NAMES[code],
+        st.session_state._lang_choice = lang
+        st.selectbox(
+            t("app.language_label", lang), LANGUAGES, key="_lang_choice",
+            format_func=lambda code: LANGUAGE_NAMES[code], on_change=_switch_language,
         )
-    home = st.Page(str(PAGES / "home.py"), title=t("app.title", lang), icon="🏠", default=True)
-    st.navigation([home]).run()
+
+    def page(name: str, icon: str, **kwargs: object) -> st.Page:
+        if not kwargs.get("default"):
+            kwargs["url_path"] = name
+        return st.Page(str(PAGES / f"{name}.py"), title=t(f"ui.nav.{name}", lang), icon=icon, **kwargs)
+
+    pages = {
+        "": [page("home", "🏠", default=True)],
+        t("ui.nav.make", lang): [
+            page("jobs", "🧰"), page("questions", "💬"), page("edit", "📝"),
+            page("preview", "👀"), page("publish", "🚀"),
+        ],
+        t("ui.nav.workspace", lang): [page("projects", "🗂️"), page("settings", "⚙️")],
+    }
+    st.navigation(pages).run()
 
 
 main()

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ENUM_LENGTH = 32
@@ -61,6 +62,29 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EmptyJSONObject(sa.sql.expression.ColumnElement[Any]):
+    """Server default `{}` for a JSON column, written as each database reports it back.
+
+    PostgreSQL stores the default as `'{}'::json` and has no `=` for json, so Alembic's
+    schema comparison (which asks the server whether two differing defaults are equal)
+    fails on a plain `'{}'`. Rendering the cast ourselves makes both texts identical, and
+    SQLite, which cannot parse the cast, gets the plain literal.
+    """
+
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(EmptyJSONObject)
+def _empty_json_object(_element: EmptyJSONObject, _compiler: Any, **_kw: Any) -> str:
+    return "'{}'"
+
+
+@compiles(EmptyJSONObject, "postgresql")
+def _empty_json_object_postgresql(_element: EmptyJSONObject, _compiler: Any, **_kw: Any) -> str:
+    return "'{}'::json"
 
 
 def str_enum(enum_class: type[enum.Enum]) -> sa.Enum:
@@ -135,6 +159,12 @@ class User(Base):
     role: Mapped[Role] = mapped_column(default=Role.USER)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # UI preferences as stored; read them through `support_system.data.preferences`, which
+    # validates and drops values it cannot use. The server default matches migration 0002
+    # (rows that existed before it, and raw inserts, get "every preference at its default").
+    preferences: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, server_default=EmptyJSONObject()
+    )
 
     projects: Mapped[list[Project]] = relationship(
         back_populates="owner", cascade="all, delete-orphan", passive_deletes=True

@@ -1,19 +1,57 @@
-"""Home: which model is in use and whether it works, plus a one-box chat."""
+"""Home: say what you want to make, continue where you left off, and the model status."""
 
 from __future__ import annotations
 
 import streamlit as st
+from components.chrome import move_focus
+from components.session import go, open_session, user_id
 
 from support_system.agents.quick_chat import quick_chat
 from support_system.ai import get_registry, model_status
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
+from support_system.jobs import wizard, workspace
+from support_system.jobs.suggest import suggest_jobs
 
 lang: str = st.session_state.get("lang", get_settings().language)
 
 st.title(t("app.title", lang), anchor=False)
 st.write(t("app.tagline", lang))
+
+latest = wizard.latest_unfinished(user_id())
+if latest is not None:
+    st.subheader(t("ui.home.continue_heading", lang), anchor=False)
+    st.write(t("ui.home.continue_text", lang, job=latest.job.title.get(lang),
+               answered=latest.answered, total=latest.total))
+    if st.button(t("ui.home.continue_button", lang, job=latest.job.title.get(lang)), type="primary"):
+        open_session(latest.session_id)
+        go("questions")
+
+st.subheader(t("ui.home.want_heading", lang), anchor=False)
+with st.container(key="want"), st.form("want-form", enter_to_submit=True, border=False):
+    want = st.text_input(t("ui.home.want_label", lang), placeholder=t("ui.home.want_placeholder", lang))
+    asked = st.form_submit_button(t("ui.home.want_button", lang))
+
+if asked:
+    st.session_state.home_suggestions = [s.job.id for s in suggest_jobs(want)]
+suggested = st.session_state.get("home_suggestions")
+if suggested is not None:
+    if not suggested:
+        st.info(t("ui.home.no_match", lang))
+    else:
+        st.markdown(f"**{t('ui.home.suggestions', lang)}**")
+        from support_system.jobs.catalogue import get_job
+
+        for job_id in suggested:
+            job = get_job(job_id)
+            with st.container(border=True):
+                st.markdown(f"{job.icon} **{job.title.get(lang)}**  \n{job.description.get(lang)}")
+                if st.button(t("ui.jobs.start", lang, job=job.title.get(lang)), key=f"suggest-{job.id}"):
+                    _, session_id = workspace.create_project(user_id(), job.id, lang)
+                    open_session(session_id)
+                    go("questions")
+st.page_link("pages/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
 
 st.subheader(t("home.model_heading", lang), anchor=False)
 try:
@@ -51,3 +89,8 @@ if sent and text.strip():
                              seconds=f"{reply.result.latency_ms / 1000:.1f}"))
         except SupportSystemError as error:
             st.error(error.message(lang))
+
+if asked:
+    move_focus(f"css:.st-key-suggest-{suggested[0]} button" if suggested else "css:[data-testid='stAlert']")
+elif not sent:
+    move_focus("css:.st-key-want input")

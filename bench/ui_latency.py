@@ -1,0 +1,427 @@
+"""How fast does the Streamlit UI answer a person? Cold start and per-step latency in a browser.
+
+Starts the app the way `./scripts/start` does (same `streamlit run` flags, `.venv/bin/python`,
+a free port, a fresh temporary state dir whose database is migrated first with
+`python -m support_system db upgrade`, untimed) and drives Debian's Chromium with
+Playwright. Figures only; nothing here asserts on time.
+
+Cold start, repeated 3 times with a new server, a new state dir and a new browser context
+each time, both timed from the moment the `streamlit run` process is spawned:
+  * healthy     - `/_stcore/health` answers "ok" (polled every 20 ms);
+  * first page  - after health, the home page is opened: page loaded,
+    `[data-test-script-state="notRunning"]` present, and the home page's first text input
+    ("Describe it in your own words" / 「作りたいものを自由に書いてください」) is enabled
+    and takes focus.
+
+Per-step latency (on the last cold-started server): N samples (--runs) plus one untimed
+warm-up whose figure is shown apart ("first"). Every sample walks the same path on a
+fresh project, so each step is measured the first time it happens for that project:
+  1. open `/jobs` (page.goto, untimed) and type the search term (untimed: Streamlit
+     sends nothing before Enter);
+  2. jobs search       - Enter → the caption "K jobs shown" matches the filtered count
+                         and exactly K "Start" buttons are on the page;
+  3. start job         - focus the button "Start “Shop page”" and press Enter → "Question 1
+                         of N" (a new project through the real UI, no service shortcut);
+  4. questions: next   - wait until the field has focus (the page puts it there), type the
+                         shop's name (untimed), Enter → "Question 2 of N";
+     … field focused   - same start time, until the next question's field has focus
+                         (what a keyboard user waits for before typing again);
+  5. questions: back   - focus the "Back" button, Enter → "Question 1 of N";
+  6. edit via sidebar  - focus the sidebar link "Check answers", Enter → the Edit page's
+                         heading (a Streamlit in-app page switch over the open websocket);
+  7. edit via goto     - page.goto(`/edit?s=<id>`) → the same heading (a full page load: new
+                         document, new websocket, new Streamlit session).
+Every step's clock starts right before the key press (or goto) and stops when the new
+state is in the DOM *and* the script state is notRunning again; the condition is polled
+in the page every 10 ms with `page.wait_for_function`. Playwright's round trips to the
+browser add a few ms to every figure; typing is excluded because no request leaves the
+browser until Enter.
+
+Usage: .venv/bin/python bench/ui_latency.py [--runs 20] [--lang ja|en]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+from support_system.core.i18n import t
+from support_system.core.settings import PROJECT_ROOT
+from support_system.jobs.catalogue import get_job, load_catalogue
+from support_system.jobs.questions import progress
+from support_system.jobs.suggest import suggest_jobs
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+COLD_STARTS = 3
+HEALTH_TIMEOUT_S = 120
+STEP_TIMEOUT_MS = 30_000
+JOB_ID = "shop-page"
+SEARCH = {"en": "shop", "ja": "お店"}
+ANSWER = {"en": "Sunflower Bakery", "ja": "ひまわりベーカリー"}
+STEPS = ["jobs search", "start job", "questions: next", "… field focused", "questions: back",
+         "edit via sidebar", "edit via goto"]
+
+# Condition helpers, defined once per document (a full page load drops them).
+_HELPERS = """
+() => {
+  if (window.__bench) return;
+  const doc = document;
+  const idle = () => !!doc.querySelector('[data-test-script-state="notRunning"]')
+    && !doc.querySelector('[data-test-script-state="running"]');
+  const main = () => doc.querySelector('[data-testid="stMain"]');
+  const texts = (sel) => Array.from((main() || doc).querySelectorAll(sel), (e) => e.textContent.trim());
+  window.__bench = {
+    idle,
+    progress: () => texts('[data-testid="stProgress"]').join(" | "),
+    h1: () => texts("h1").join(" | "),
+    captions: () => texts('[data-testid="stCaptionContainer"]'),
+    fieldFocused: () => {
+      const el = doc.activeElement, m = main();
+      return !!(el && m && m.contains(el) && (el.tagName === "INPUT" || el.tagName === "TEXTAREA"));
+    },
+  };
+}
+"""
+_IDLE_AND = "(arg) => { const b = window.__bench; return !!b && b.idle() && (%s); }"
+HOME_READY = """
+(label) => {
+  const doc = document;
+  if (!doc.querySelector('[data-test-script-state="notRunning"]')) return false;
+  const input = Array.from(doc.querySelectorAll('[data-testid="stMain"] input'))
+    .find((el) => el.getAttribute("aria-label") === label);
+  if (!input || input.disabled) return false;
+  input.focus();
+  return doc.activeElement === input;
+}
+"""
+
+
+class BenchError(Exception):
+    """A step that could not be done: the message says which and what the page showed."""
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+    state: Path
+    log: Path
+    started: float  # perf_counter() right before Popen
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+
+
+@dataclass
+class Samples:
+    first: dict[str, float] = field(default_factory=dict)
+    runs: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STEPS})
+
+
+def _python() -> str:
+    venv = PROJECT_ROOT / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _model_dir() -> Path | None:
+    for candidate in (PROJECT_ROOT / ".state-test" / "models", PROJECT_ROOT / ".state" / "models"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def _env(state: Path, port: int, lang: str) -> dict[str, str]:
+    env = {**os.environ, "SUPPORT_SYSTEM_STATE_DIR": str(state), "SUPPORT_SYSTEM_PORT": str(port),
+           "SUPPORT_SYSTEM_LANGUAGE": lang, "SUPPORT_SYSTEM_SITES_PORT": "0"}
+    models = _model_dir()
+    if models is not None:
+        env["SUPPORT_SYSTEM_MODEL_DIR"] = str(models)
+    return env
+
+
+def start_server(state: Path, lang: str) -> Server:
+    """Migrate a fresh database (untimed), then spawn `streamlit run` as ./scripts/start does."""
+    port = _free_port()
+    env = _env(state, port, lang)
+    migrated = subprocess.run([_python(), "-m", "support_system", "db", "upgrade"], cwd=PROJECT_ROOT,
+                              env=env, capture_output=True, text=True, timeout=120)
+    if migrated.returncode != 0:
+        raise BenchError(f"`python -m support_system db upgrade` failed:\n{migrated.stdout}{migrated.stderr}")
+    log = state / "streamlit.log"
+    command = [_python(), "-m", "streamlit", "run", str(PROJECT_ROOT / "ui" / "app.py"),
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+               "--theme.base", "light"]
+    with log.open("wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    return Server(proc, port, state, log, started)
+
+
+def wait_healthy(server: Server) -> float:
+    """Seconds from spawn to /_stcore/health == "ok"; BenchError after HEALTH_TIMEOUT_S."""
+    deadline = server.started + HEALTH_TIMEOUT_S
+    while time.perf_counter() < deadline:
+        if server.proc.poll() is not None:
+            raise BenchError(f"the app exited with code {server.proc.returncode} before it was healthy. "
+                             f"Last lines of {server.log}:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=1) as response:
+                if response.read().decode().strip() == "ok":
+                    return time.perf_counter() - server.started
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.02)
+    raise BenchError(f"the app was not healthy within {HEALTH_TIMEOUT_S} s. "
+                     f"Last lines of {server.log}:\n{server.log_tail()}")
+
+
+def first_page(browser, server: Server, lang: str) -> float:
+    """Seconds from spawn until the home page's first field is usable in a new browser context."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        page.wait_for_function(HOME_READY, arg=t("ui.home.want_label", lang), polling=10,
+                               timeout=HEALTH_TIMEOUT_S * 1000)
+        return time.perf_counter() - server.started
+    finally:
+        context.close()
+
+
+class Walk:
+    """One browser page walking jobs → questions → edit, timing each step."""
+
+    def __init__(self, page, server: Server, lang: str) -> None:
+        self.page, self.server, self.lang = page, server, lang
+        catalogue = load_catalogue()
+        job = get_job(JOB_ID)
+        self.total = progress(job, {})[1]
+        self.filtered = len(suggest_jobs(SEARCH[lang], limit=len(catalogue)))
+        self.count_text = t("ui.jobs.count", lang, count=self.filtered)
+        self.all_text = t("ui.jobs.count", lang, count=len(catalogue))
+        self.start_label = t("ui.jobs.start", lang, job=job.title.get(lang))
+        self.edit_title = t("ui.edit.title", lang)
+        if self.filtered in (0, len(catalogue)):
+            raise BenchError(f"search term {SEARCH[lang]!r} does not filter the job list; choose another")
+
+    # -- helpers ------------------------------------------------------------------------
+    def _question(self, step: int) -> str:
+        return t("ui.questions.progress", self.lang, step=step, total=self.total)
+
+    def _describe(self) -> str:
+        try:
+            self.page.evaluate(_HELPERS)
+            seen = self.page.evaluate(
+                "() => ({url: location.href, idle: window.__bench.idle(), h1: window.__bench.h1(),"
+                " progress: window.__bench.progress(), captions: window.__bench.captions().slice(0, 3)})")
+            return json.dumps(seen, ensure_ascii=False)
+        except Exception as exc:  # noqa: BLE001 - only used to enrich an error message
+            return f"(page not readable: {exc})"
+
+    def _wait(self, what: str, condition: str, arg: object = None) -> None:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.page.wait_for_function(_IDLE_AND % condition, arg=arg, polling=10, timeout=STEP_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise BenchError(f"{what}: not reached within {STEP_TIMEOUT_MS / 1000:.0f} s. "
+                             f"The page showed: {self._describe()}") from None
+
+    def _timed(self, what: str, act: Callable[[], None], condition: str, arg: object = None) -> float:
+        start = time.perf_counter()
+        act()
+        self._wait(what, condition, arg)
+        return time.perf_counter() - start
+
+    def _open(self, path: str) -> None:
+        self.page.goto(self.server.url + path)
+        self.page.evaluate(_HELPERS)
+
+    # -- one sample ---------------------------------------------------------------------
+    def sample(self) -> dict[str, float]:
+        page, got = self.page, {}
+        self._open("/jobs")
+        search = page.get_by_label(t("ui.jobs.search_label", self.lang), exact=True)
+        self._wait("jobs page load", "window.__bench.captions().includes(arg)", self.all_text)
+        search.focus()
+        page.keyboard.type(SEARCH[self.lang])
+        got["jobs search"] = self._timed(
+            "jobs search", lambda: page.keyboard.press("Enter"),
+            "window.__bench.captions().includes(arg.text)"
+            " && document.querySelectorAll('[class*=\"st-key-start-\"] button').length === arg.n",
+            {"text": self.count_text, "n": self.filtered})
+
+        page.get_by_role("button", name=self.start_label, exact=True).focus()
+        got["start job"] = self._timed("start job", lambda: page.keyboard.press("Enter"),
+                                       "window.__bench.progress() === arg", self._question(1))
+
+        self._wait("focus on question 1's field", "window.__bench.fieldFocused()")
+        page.keyboard.type(ANSWER[self.lang])
+        start = time.perf_counter()
+        page.keyboard.press("Enter")
+        self._wait("questions: next", "window.__bench.progress() === arg", self._question(2))
+        got["questions: next"] = time.perf_counter() - start
+        self._wait("focus on question 2's field", "window.__bench.fieldFocused()")
+        got["… field focused"] = time.perf_counter() - start
+
+        page.get_by_role("button", name=t("ui.questions.back", self.lang), exact=True).focus()
+        got["questions: back"] = self._timed("questions: back", lambda: page.keyboard.press("Enter"),
+                                             "window.__bench.progress() === arg", self._question(1))
+        session_id = (parse_qs(urlparse(page.url).query).get("s") or [""])[0]
+        if not session_id.isdigit():
+            raise BenchError(f"no ?s=<session id> in the questions page's URL: {page.url}")
+
+        page.locator('[data-testid="stSidebarNav"] a[href$="/edit"]').focus()
+        got["edit via sidebar"] = self._timed("edit via sidebar", lambda: page.keyboard.press("Enter"),
+                                              "window.__bench.h1() === arg", self.edit_title)
+
+        got["edit via goto"] = self._timed(
+            "edit via goto", lambda: self._open(f"/edit?s={session_id}"),
+            "window.__bench.h1() === arg", self.edit_title)
+        return got
+
+
+def _p90(values: list[float]) -> float:
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=10, method="inclusive")[8]
+
+
+def _print_cold(rows: list[tuple[float, float]]) -> None:
+    print(f"\nCold start ({len(rows)} new servers; seconds from spawning `streamlit run`)")
+    print(f"{'':<14}{'median':>8}{'min':>8}{'max':>8}   each")
+    for i, name in enumerate(("healthy", "first page")):
+        vals = [r[i] for r in rows]
+        each = " ".join(f"{v:.2f}" for v in vals)
+        print(f"{name:<14}{statistics.median(vals):>8.2f}{min(vals):>8.2f}{max(vals):>8.2f}   {each}")
+
+
+def _print_steps(samples: Samples) -> None:
+    n = max((len(v) for v in samples.runs.values()), default=0)
+    print(f"\nPer-step latency (milliseconds, N={n} fresh projects, plus one warm-up shown as 'first')")
+    print(f"{'step':<20}{'median':>8}{'p90':>8}{'min':>8}{'max':>8}{'first':>8}")
+    for name in STEPS:
+        vals = [v * 1000 for v in samples.runs[name]]
+        first = samples.first.get(name)
+        first_s = f"{first * 1000:>8.0f}" if first is not None else f"{'-':>8}"
+        if vals:
+            print(f"{name:<20}{statistics.median(vals):>8.0f}{_p90(vals):>8.0f}{min(vals):>8.0f}"
+                  f"{max(vals):>8.0f}{first_s}")
+        else:
+            print(f"{name:<20}{'-':>8}{'-':>8}{'-':>8}{'-':>8}{first_s}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--lang", choices=["ja", "en"], default="ja")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if not Path(CHROMIUM).exists():
+        print(f"error: {CHROMIUM} is missing (./scripts/test installs Debian's chromium)", file=sys.stderr)
+        return 1
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("error: playwright is not installed in this environment (pip, not `playwright install`)",
+              file=sys.stderr)
+        return 1
+
+    print(f"language: {args.lang}, runs: {args.runs}, job: {JOB_ID}, "
+          f"search: {SEARCH[args.lang]!r}, models: {_model_dir() or 'state dir default'}")
+    cold: list[tuple[float, float]] = []
+    samples = Samples()
+    server: Server | None = None
+    failed: str | None = None
+    with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for i in range(COLD_STARTS):
+                if server is not None:
+                    server.stop()
+                state = Path(tmp) / f"state-{i}"
+                state.mkdir()
+                server = start_server(state, args.lang)
+                healthy = wait_healthy(server)
+                cold.append((healthy, first_page(browser, server, args.lang)))
+                print(f"cold start {i + 1}: healthy {cold[-1][0]:.2f} s, first page {cold[-1][1]:.2f} s")
+
+            assert server is not None
+            page = browser.new_context().new_page()
+            walk = Walk(page, server, args.lang)
+            samples.first = walk.sample()
+            for i in range(args.runs):
+                for name, seconds in walk.sample().items():
+                    samples.runs[name].append(seconds)
+                if (i + 1) % 5 == 0 or i + 1 == args.runs:
+                    print(f"samples: {i + 1}/{args.runs}")
+        except BenchError as error:
+            failed = str(error)
+        except KeyboardInterrupt:
+            failed = "interrupted"
+        finally:
+            browser.close()
+            if server is not None:
+                server.stop()
+                if failed and "Last lines" not in failed:
+                    failed += f"\nLast lines of the app's log:\n{server.log_tail(20)}"
+
+    if cold:
+        _print_cold(cold)
+    if samples.first:
+        _print_steps(samples)
+    if failed:
+        print(f"\nerror: {failed}", file=sys.stderr)
+        return 1
+    med = {name: statistics.median(v) * 1000 for name, v in samples.runs.items()}
+    print(f"\nsummary ({args.lang}, N={args.runs}): healthy {statistics.median(r[0] for r in cold):.2f} s, "
+          f"first page {statistics.median(r[1] for r in cold):.2f} s; step medians "
+          + ", ".join(f"{name} {ms:.0f} ms" for name, ms in med.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""A person completes a job from Home to Publish with the keyboard alone, in a real browser.
+
+The app runs from `./scripts/start` with the real embedded model; Chromium is driven
+only with key presses (Tab, typing, Enter, arrow keys), and the page counts every
+pointer event it receives: the test fails if there was one. Focus must land on each new
+question's field by itself (0 Tab presses; the issue allows at most 2). The published
+page must then be reachable at the URL the app shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from support_system.core.settings import PROJECT_ROOT
+from tests.e2e.browser import (
+    MOUSE_GUARD,
+    RunningApp,
+    active,
+    button,
+    chromium,
+    field,
+    mouse_events,
+    screenshot,
+    start_app,
+    tab_to,
+    wait_idle,
+)
+
+pytestmark = pytest.mark.browser
+SAMPLES = PROJECT_ROOT / "data" / "samples"
+
+TEXT = {
+    "ja": {
+        "want": "作りたいものを自由に書いてください", "next": "次へ", "make": "作る",
+        "to_publish": "公開へ進む", "publish": "ページを公開する", "result": "結果（第",
+        "download": "zip ファイルでダウンロード", "progress": "{total} 問中 {step} 問目",
+    },
+    "en": {
+        "want": "Describe it in your own words", "next": "Next", "make": "Make it",
+        "to_publish": "Continue to publish", "publish": "Publish the page", "result": "Result (version",
+        "download": "Download as a zip file", "progress": "Question {step} of {total}",
+    },
+}
+
+# What the person types, question by question (None = keep the pre-selected choice).
+SHOP = {
+    "ja": {"request": "パン屋のホームページを作りたい", "answers": [
+        "こむぎ堂", "焼きたてのパンを毎朝どうぞ", "東京都台東区谷中2-3-4",
+        "火〜土 7:00〜18:00\n定休日: 日曜・月曜", "03-1234-5678", "食パン, 320\nクロワッサン, 210",
+        "緑", None]},
+    "en": {"request": "a web page for my bakery", "answers": [
+        "Wheat House", "Warm bread every morning", "4 Mill Lane, York YO1 7HB",
+        "Tue-Sat 7:00-18:00\nClosed Sunday and Monday", "01904 555 0199", "Sourdough, 4.20\nBagel, 1.10",
+        "green", None]},
+}
+CSV = {
+    "ja": {"request": "売上の表を店ごとに合計したい", "file": SAMPLES / "sales_ja_sjis.csv",
+           "choices": ["店舗", "売上", None]},
+    "en": {"request": "total up my sales CSV per store", "file": SAMPLES / "sales_en.csv",
+           "choices": ["Store", "Sales", None]},
+}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    running = start_app(tmp_path_factory.mktemp("kb-state"))
+    yield running
+    running.stop()
+
+
+def _focused_field_label(page) -> str:
+    return active(page).get("label", "")
+
+
+def _start_from_home(page, app: RunningApp, lang: str, request: str, job_title: str) -> None:
+    page.goto(app.url)
+    wait_idle(page)
+    _set_language(page, lang)
+    presses = tab_to(page, field(TEXT[lang]["want"]), what="the 'what do you want' field")
+    assert presses <= 2, f"{presses} Tab presses to the first field of Home"
+    page.keyboard.type(request)
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    focused = active(page)
+    assert focused.get("tag") == "button" and job_title in focused.get("text", ""), (
+        f"the best suggestion should be {job_title!r} and have focus: {focused}")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+
+
+def _set_language(page, lang: str) -> None:
+    """Choose the UI language with the sidebar select box, by keyboard."""
+    if page.evaluate("document.documentElement.lang") == lang:
+        return
+    tab_to(page, lambda el: el.get("role") == "combobox" or el.get("tag") == "input" and "言語" in el.get("label", "")
+           or "Language" in el.get("label", ""), what="the language box")
+    page.keyboard.type("English" if lang == "en" else "日本語")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    assert page.evaluate("document.documentElement.lang") == lang
+
+
+def _expect_question(page, lang: str, step: int, total: int) -> None:
+    text = TEXT[lang]["progress"].format(step=step, total=total)
+    page.get_by_text(text).wait_for(timeout=30_000)
+
+
+def _submit(page, lang: str) -> None:
+    """Next: Enter in a one-line field, otherwise Tab to the Next button and press Enter."""
+    el = active(page)
+    if el.get("tag") == "input" and el.get("type") == "text":
+        page.keyboard.press("Enter")
+    else:
+        tab_to(page, button(TEXT[lang]["next"]), limit=6, what="the Next button")
+        page.keyboard.press("Enter")
+    wait_idle(page)
+
+
+def _choose_radio(page, option: str) -> None:
+    """Arrow keys through a focused radio group until `option` is selected."""
+    for _ in range(12):
+        label = page.evaluate("""() => { const el = document.activeElement;
+            const l = el.closest('label'); return l ? l.innerText.trim() : ''; }""")
+        if label == option:
+            return
+        page.keyboard.press("ArrowDown")
+        page.wait_for_timeout(60)
+    pytest.fail(f"radio option {option!r} not reachable with arrow keys")
+
+
+def _generate_and_publish(page, app: RunningApp, lang: str, name: str, *, webpage: bool) -> str | None:
+    # Review page: focus is on "Make it".
+    focused = active(page)
+    assert focused.get("tag") == "button" and TEXT[lang]["make"] in focused.get("text", ""), focused
+    screenshot(page, f"kb-{name}-edit")
+    page.keyboard.press("Enter")
+    page.get_by_text(TEXT[lang]["result"]).wait_for(timeout=300_000)
+    wait_idle(page)
+    screenshot(page, f"kb-{name}-preview")
+    assert page.get_by_text("❌").count() == 0, page.inner_text('[data-testid="stMain"]')[:2000]
+    tab_to(page, button(TEXT[lang]["to_publish"]), limit=60, what="Continue to publish")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    if not webpage:
+        tab_to(page, button(TEXT[lang]["download"]), limit=30, what="the zip download")
+        return None
+    tab_to(page, button(TEXT[lang]["publish"]), limit=30, what="Publish the page")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    link = page.locator('[data-testid="stMain"] a[href^="http://127.0.0.1"]').first
+    link.wait_for(timeout=30_000)
+    screenshot(page, f"kb-{name}-published")
+    return link.get_attribute("href")
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_shop_page_from_home_to_publish_with_the_keyboard_only(app: RunningApp, lang: str) -> None:
+    case = SHOP[lang]
+    with chromium() as context:
+        context.add_init_script(MOUSE_GUARD)
+        page = context.new_page()
+        _start_from_home(page, app, lang, case["request"], "お店のホームページ" if lang == "ja" else "Shop page")
+        total = len(case["answers"])
+        for step, answer in enumerate(case["answers"], start=1):
+            _expect_question(page, lang, step, total)
+            el = active(page)
+            assert el.get("tag") in ("input", "textarea"), f"question {step}: focus is not on the field: {el}"
+            if answer is not None:
+                page.keyboard.type(answer)
+            if step == 1:
+                screenshot(page, f"kb-shop-{lang}-question")
+            _submit(page, lang)
+        url = _generate_and_publish(page, app, lang, f"shop-{lang}", webpage=True)
+        assert mouse_events(page) == 0, "the page received pointer events"
+    assert url and re.match(r"http://127\.0\.0\.1:\d+/project-\d+/shop-page/$", url), url
+    response = httpx.get(url, timeout=10)
+    assert response.status_code == 200
+    assert case["answers"][0] in response.text and case["answers"][4] in response.text
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_csv_summary_from_home_to_publish_with_the_keyboard_only(app: RunningApp, lang: str) -> None:
+    case = CSV[lang]
+    with chromium() as context:
+        context.add_init_script(MOUSE_GUARD)
+        page = context.new_page()
+        _start_from_home(page, app, lang, case["request"],
+                         "表（CSV）の集計" if lang == "ja" else "Summarise a spreadsheet (CSV)")
+        _expect_question(page, lang, 1, 4)
+        el = active(page)
+        assert el.get("tag") == "button", f"focus should be on the file chooser button: {el}"
+        with page.expect_file_chooser() as chooser:
+            page.keyboard.press("Enter")
+        chooser.value.set_files(str(case["file"]))
+        page.get_by_text(Path(case["file"]).name).first.wait_for(timeout=30_000)
+        _submit(page, lang)
+        for step, choice in enumerate(case["choices"], start=2):
+            _expect_question(page, lang, step, 4)
+            el = active(page)
+            assert el.get("type") == "radio", f"question {step}: focus is not on the choices: {el}"
+            if choice is not None:
+                _choose_radio(page, choice)
+            _submit(page, lang)
+        _generate_and_publish(page, app, lang, f"csv-{lang}", webpage=False)
+        text = page.inner_text('[data-testid="stMain"]')
+        assert mouse_events(page) == 0, "the page received pointer events"
+    assert ("表（CSV）の集計" if lang == "ja" else "Summarise a spreadsheet") in text

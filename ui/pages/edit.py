@@ -1,0 +1,54 @@
+"""Edit: the answers as a plain-language description and checklist; change any, then make it."""
+
+from __future__ import annotations
+
+import streamlit as st
+from components.chrome import move_focus
+from components.session import current_session, go, preferences
+
+from support_system.core.i18n import t
+from support_system.core.settings import get_settings
+from support_system.data.preferences import effective_model
+from support_system.generators.runs import start_generation
+from support_system.jobs import wizard
+from support_system.jobs.spec import checklist, spec_lines
+
+lang: str = st.session_state.get("lang", get_settings().language)
+session_id = current_session()
+st.title(t("ui.edit.title", lang), anchor=False)
+if session_id is None:
+    st.info(t("ui.no_session", lang))
+    st.page_link("pages/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
+    st.stop()
+
+state = wizard.resume(session_id)
+job = state.job
+st.write(t("ui.edit.intro", lang, job=job.title.get(lang)))
+
+st.subheader(t("ui.edit.spec_heading", lang), anchor=False)
+for line in spec_lines(job, state.answers, lang):
+    with st.container(border=True):
+        mark = "" if line.answered else f" _({t('ui.edit.default_mark', lang)})_"
+        st.markdown(f"**{line.label}**{mark}")
+        st.text(line.text)
+        if st.button(t("ui.edit.change", lang, question=line.label), key=f"change-{line.question_id}"):
+            wizard.go_to(session_id, line.question_id)
+            go("questions")
+
+st.subheader(t("ui.edit.checklist_heading", lang), anchor=False)
+items = checklist(job, state.answers, lang)
+ready = items[0].done
+st.markdown("\n".join(
+    f"- {'✅' if item.done else '⬜'} {t('ui.edit.done' if item.done else 'ui.edit.todo', lang)}: {item.text}"
+    for item in items
+))
+
+if not state.finished:
+    st.warning(t("ui.edit.unfinished", lang, answered=state.answered, total=state.total))
+    if st.button(t("ui.edit.back_to_questions", lang), type="primary"):
+        go("questions")
+else:
+    if st.button(t("ui.edit.make", lang), type="primary", disabled=not ready, key="make"):
+        start_generation(session_id, lang=lang, model=effective_model(preferences()))
+        go("preview")
+    move_focus("css:.st-key-make button")

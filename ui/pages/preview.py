@@ -1,0 +1,157 @@
+"""Preview: live progress while the artifact is made, then the result and its checks.
+
+A generated page is shown only in an opaque-origin frame (`st.iframe` with a `data:`
+URL; DESIGN.md §4, pitfall 1): its scripts run, but cannot reach this app's document.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+from components.chrome import move_focus
+from components.session import current_session, go, preferences
+
+from support_system.core.errors import SupportSystemError
+from support_system.core.i18n import t
+from support_system.core.settings import get_settings
+from support_system.data.preferences import effective_model
+from support_system.generators.runs import (
+    GenerationRun,
+    current_run,
+    describe,
+    forget_run,
+    start_generation,
+)
+from support_system.jobs import wizard, workspace
+from support_system.jobs.catalogue import LAYOUT_QUESTION
+from support_system.jobs.tables import read_table
+from support_system.publishing.preview import load_preview
+
+lang: str = st.session_state.get("lang", get_settings().language)
+session_id = current_session()
+st.title(t("ui.preview.title", lang), anchor=False)
+if session_id is None:
+    st.info(t("ui.no_session", lang))
+    st.page_link("pages/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
+    st.stop()
+
+state = wizard.resume(session_id)
+job = state.job
+
+
+def _make() -> None:
+    start_generation(session_id, lang=lang, model=effective_model(preferences()))
+    st.rerun()
+
+
+@st.fragment(run_every=1.0)
+def _live(run: GenerationRun) -> None:
+    """Redrawn every second; the status line is a polite live region for screen readers."""
+    lines = [describe(event, lang) for event in run.events()] or [t("ui.preview.starting", lang)]
+    st.html(f'<div role="status" aria-live="polite" class="ss-live"><p>{html.escape(lines[-1])}</p></div>')
+    st.progress(min(len(lines) / (run.budget.attempts * 3 + 2), 1.0),
+                text=t("ui.preview.elapsed", lang, seconds=int(run.seconds)))
+    with st.expander(t("ui.preview.steps", lang), expanded=True):
+        st.markdown("\n".join(f"1. {line}" for line in lines))
+    if run.cancelled:
+        st.info(t("ui.preview.cancelling", lang))
+    elif st.button(t("ui.preview.cancel", lang), key="cancel"):
+        run.cancel()
+        st.rerun(scope="fragment")
+    if run.done:
+        st.rerun(scope="app")
+
+
+run = current_run(session_id)
+if run is not None and not run.done:
+    st.write(t("ui.preview.working", lang, job=job.title.get(lang)))
+    _live(run)
+    st.stop()
+
+if run is not None:
+    if run.error is not None:
+        st.error(run.error.message(lang))
+    elif run.result is not None and run.result.cancelled:
+        st.info(t("ui.preview.cancelled", lang))
+    forget_run(session_id)
+
+artifact = workspace.latest_artifact(session_id)
+if artifact is None:
+    st.info(t("ui.preview.nothing_yet", lang))
+    if st.button(t("ui.edit.make", lang), type="primary", disabled=not state.finished):
+        _make()
+    st.stop()
+
+try:
+    preview = load_preview(artifact.path)
+except (OSError, ValueError, KeyError) as exc:
+    st.error(t("ui.preview.unreadable", lang, detail=str(exc)))
+    st.stop()
+
+passed = sum(1 for c in preview.checks if c.get("passed"))
+checks = [*preview.checks, *([preview.run] if preview.run else [])]
+total_passed = sum(1 for c in checks if c.get("passed"))
+summary = t("checks.summary", lang, passed=total_passed, total=len(checks))
+st.subheader(t("ui.preview.result_heading", lang, version=artifact.version), anchor=False)
+if preview.ok:
+    st.success(f"{t('ui.preview.ok', lang)} {summary}", icon="✅")
+else:
+    st.warning(f"{t('ui.preview.not_ok', lang)} {summary}", icon="⚠️")
+if preview.explanation:
+    st.info(preview.explanation, icon="ℹ️")
+
+
+def _check_line(check: dict) -> str:
+    mark = "✅ " + t("ui.preview.passed", lang) if check.get("passed") else "❌ " + t("ui.preview.failed", lang)
+    return f"- {mark}: {t('checks.' + str(check.get('name')) + '.label', lang)}"
+
+
+st.markdown("\n".join(_check_line(c) for c in checks))
+
+url = preview.data_url()
+if url is not None:
+    st.subheader(t("ui.preview.page_heading", lang), anchor=False)
+    st.caption(t("ui.preview.frame_note", lang))
+    st.iframe(url, height=640, alt=t("ui.preview.frame_title", lang, job=job.title.get(lang)))
+else:
+    st.subheader(t("ui.preview.output_heading", lang), anchor=False)
+    if preview.run and preview.run.get("messages"):
+        st.code("\n".join(preview.run["messages"])[:4000], language=None)
+    for path in preview.outputs[:6]:
+        st.markdown(f"**{path.name}**")
+        suffix = path.suffix.lower()
+        try:
+            if suffix == ".csv":
+                st.table(read_table(path).head(30))
+            elif suffix in (".png", ".jpg", ".jpeg"):
+                st.image(str(path), caption=path.name)
+            elif suffix in (".txt", ".md"):
+                st.text(path.read_text(encoding="utf-8", errors="replace")[:3000])
+        except (OSError, SupportSystemError, pd.errors.ParserError):
+            st.caption(t("ui.preview.output_unreadable", lang))
+
+st.subheader(t("ui.preview.changes_heading", lang), anchor=False)
+layout = next((q for q in job.questions if q.id == LAYOUT_QUESTION), None)
+cols = st.columns(3)
+if layout is not None:
+    current = state.answers.get(LAYOUT_QUESTION) or layout.default_for(lang)
+    for i, choice in enumerate(c for c in layout.choices if c.value != current):
+        with cols[i]:
+            if st.button(t("ui.preview.try_layout", lang, layout=choice.label.get(lang)), key=f"layout-{choice.value}"):
+                wizard.answer(session_id, LAYOUT_QUESTION, choice.value, lang)
+                _make()
+with cols[2]:
+    if st.button(t("ui.preview.again", lang), key="again"):
+        _make()
+
+st.divider()
+nav = st.columns(2)
+with nav[0]:
+    if st.button(t("ui.preview.to_publish", lang), type="primary", key="to-publish"):
+        go("publish")
+with nav[1]:
+    if st.button(t("ui.preview.to_edit", lang), key="to-edit"):
+        go("edit")
+move_focus("heading")

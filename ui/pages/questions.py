@@ -1,0 +1,122 @@
+"""Questions: one at a time, saved the moment they are answered.
+
+Focus lands on the answer field every time the page is drawn, so a keyboard user can
+type at once (DESIGN.md §4, pitfall 2); after a mistake it lands on the message, which
+sits right under the field and is announced (role="alert").
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from components.chrome import move_focus
+from components.question_field import render_field
+from components.session import current_session, go, preferences
+
+from support_system.core.errors import AnswerInvalid, InvalidUpload, SupportSystemError
+from support_system.core.i18n import t
+from support_system.core.settings import get_settings
+from support_system.data.preferences import effective_model
+from support_system.jobs import wizard, workspace
+from support_system.jobs.catalogue import QuestionType
+from support_system.jobs.questions import propose_answer
+
+lang: str = st.session_state.get("lang", get_settings().language)
+session_id = current_session()
+if session_id is None:
+    st.title(t("ui.nav.questions", lang), anchor=False)
+    st.info(t("ui.no_session", lang))
+    st.page_link("pages/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
+    st.stop()
+
+state = wizard.resume(session_id)
+if state.finished:
+    go("edit")
+question = state.question
+assert question is not None
+project_id = workspace.project_for_session(session_id)
+base_dir = workspace.project_dir(project_id) if project_id else None
+
+st.title(f"{state.job.icon} {state.job.title.get(lang)}", anchor=False)
+st.progress(min(state.step, state.total) / max(state.total, 1),
+            text=t("ui.questions.progress", lang, step=state.step, total=state.total))
+
+# A proposal ("decide for me") or a field version bump re-creates the widget pre-filled.
+proposal = st.session_state.get("proposal")
+prefill = proposal[1] if proposal and proposal[0] == (session_id, question.id) else state.value
+version = st.session_state.get("field_version", 0)
+key = f"q-{session_id}-{question.id}-{version}"
+
+with st.form(f"question-{session_id}", enter_to_submit=True, border=False):
+    raw = render_field(question, prefill, lang, key, answers=state.answers, base_dir=base_dir)
+    error_slot = st.empty()
+    if question.help:
+        st.caption(question.help.get(lang))
+    if question.example:
+        st.caption(t("ui.questions.example", lang, example=question.example.get(lang)))
+    if not question.required:
+        st.caption(t("ui.questions.optional", lang))
+    cols = st.columns(4)
+    with cols[0]:
+        pressed_next = st.form_submit_button(t("ui.questions.next", lang), type="primary")
+    with cols[1]:
+        pressed_back = st.form_submit_button(t("ui.questions.back", lang), disabled=not state.can_go_back)
+    with cols[2]:
+        pressed_skip = (not question.required) and st.form_submit_button(t("ui.questions.skip", lang))
+    with cols[3]:
+        pressed_decide = question.decide != "none" and st.form_submit_button(t("ui.questions.decide", lang))
+
+
+def _refresh() -> None:
+    st.session_state.pop("proposal", None)
+    st.session_state.field_version = version + 1
+    st.rerun()
+
+
+error: str | None = None
+try:
+    if pressed_next:
+        if question.type == QuestionType.FILE:
+            if raw is not None:
+                saved = workspace.save_upload(session_id, raw.name, raw.getvalue(),
+                                              allowed_types=question.file_types)
+                raw = str(saved)
+            else:
+                raw = state.value  # keep the file already given
+        wizard.answer(session_id, question.id, raw, lang, base_dir=base_dir)
+        _refresh()
+    elif pressed_back:
+        wizard.back(session_id)
+        _refresh()
+    elif pressed_skip:
+        wizard.skip(session_id, question.id, lang)
+        _refresh()
+    elif pressed_decide:
+        with st.spinner(t("ui.questions.deciding", lang)):
+            value = propose_answer(state.job, question, state.answers, lang,
+                                   model=effective_model(preferences()),
+                                   base_dir=base_dir)
+        if value is None:
+            error = t("ui.questions.decide_none", lang)
+        else:
+            st.session_state.proposal = ((session_id, question.id), value)
+            st.session_state.field_version = version + 1
+            st.session_state.proposal_note = True
+            st.rerun()
+except (AnswerInvalid, InvalidUpload) as exc:
+    error = exc.message(lang)
+except SupportSystemError as exc:
+    error = exc.message(lang)
+
+if error:
+    error_slot.error(error, icon="⚠️")
+    move_focus("error")
+else:
+    if st.session_state.pop("proposal_note", False):
+        st.info(t("ui.questions.proposal_note", lang), icon="💡")
+    scope = f".st-key-{key}"
+    move_focus(f"css:{scope} input[type=radio]:checked || {scope} input[type=radio] || {scope} textarea || "
+               f"{scope} input:not([type=file]) || {scope} button || [data-testid=stForm] input")
+
+with st.expander(t("ui.questions.all_answers", lang)):
+    st.page_link("pages/edit.py", label=t("ui.questions.review_link", lang), icon="📝",
+                 query_params={"s": str(session_id)})

@@ -1,0 +1,91 @@
+"""Settings: language, theme, font size, model, Ollama host and API keys (never shown)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from components.chrome import move_focus
+from components.session import preferences, user_id
+
+from support_system.ai import get_registry
+from support_system.core.errors import SupportSystemError
+from support_system.core.i18n import LANGUAGES, t
+from support_system.core.settings import get_settings
+from support_system.data.db import session_scope
+from support_system.data.preferences import apply_to_settings, update_preferences
+from support_system.data.repositories import delete_api_key, list_api_keys, save_api_key
+
+lang: str = st.session_state.get("lang", get_settings().language)
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
+THEMES = ["light", "dark", "high-contrast"]
+SCALES = [100, 125, 150, 175]
+PROVIDERS = ["openai", "anthropic"]
+
+st.title(t("ui.settings.title", lang), anchor=False)
+notice = st.session_state.pop("settings_notice", None)
+if notice:
+    st.success(notice, icon="✅")
+
+prefs = preferences()
+registry = get_registry()
+models = registry.names()
+with st.form("settings"):
+    st.subheader(t("ui.settings.display_heading", lang), anchor=False)
+    language = st.radio(t("app.language_label", lang), LANGUAGES, index=LANGUAGES.index(lang),
+                        format_func=lambda c: LANGUAGE_NAMES[c], horizontal=True)
+    theme = st.radio(t("ui.settings.theme", lang), THEMES, index=THEMES.index(prefs.theme),
+                     format_func=lambda v: t(f"ui.settings.themes.{v}", lang), horizontal=True)
+    scale = st.radio(t("ui.settings.font_size", lang), SCALES, index=SCALES.index(prefs.font_scale),
+                     format_func=lambda v: f"{v} %", horizontal=True)
+    st.subheader(t("ui.settings.model_heading", lang), anchor=False)
+    current_model = prefs.model if prefs.model in models else get_settings().llm.default_model
+    model = st.selectbox(t("ui.settings.model", lang), models,
+                         index=models.index(current_model) if current_model in models else 0,
+                         format_func=lambda name: registry.get(name).label)
+    host = st.text_input(t("ui.settings.ollama_host", lang), value=prefs.ollama_host or get_settings().llm.ollama_host)
+    st.caption(t("ui.settings.ollama_help", lang))
+    saved = st.form_submit_button(t("ui.settings.save", lang), type="primary")
+
+error: str | None = None
+if saved:
+    try:
+        new = update_preferences(user_id(), language=language, theme=theme, font_scale=scale,
+                                 model=model, ollama_host=host.strip() or None)
+        st.session_state.prefs = new
+        st.session_state.lang = language
+        apply_to_settings(new)
+        st.session_state.settings_notice = t("ui.settings.saved", language)
+        st.rerun()
+    except SupportSystemError as exc:
+        error = exc.message(lang)
+        st.error(error, icon="⚠️")
+
+st.subheader(t("ui.settings.keys_heading", lang), anchor=False)
+st.write(t("ui.settings.keys_text", lang))
+with session_scope() as session:
+    keys = {info.provider: info for info in list_api_keys(session, user_id())}
+for provider in PROVIDERS:
+    info = keys.get(provider)
+    with st.form(f"key-{provider}", clear_on_submit=True):
+        name = t(f"ui.settings.providers.{provider}", lang)
+        st.markdown(f"**{name}**: " + (t("ui.settings.key_set", lang, hint=info.key_hint) if info
+                                        else t("ui.settings.key_unset", lang)))
+        value = st.text_input(t("ui.settings.key_label", lang, provider=name), type="password")
+        save_key = st.form_submit_button(t("ui.settings.key_save", lang, provider=name))
+        remove_key = bool(info) and st.form_submit_button(t("ui.settings.key_delete", lang, provider=name))
+    if save_key:
+        if not value.strip():
+            error = t("ui.settings.key_empty", lang)
+            st.error(error, icon="⚠️")
+        else:
+            with session_scope() as session:
+                save_api_key(session, user_id(), provider, value.strip())
+            st.session_state.settings_notice = t("ui.settings.key_saved", lang, provider=name)
+            st.rerun()
+    if remove_key:
+        with session_scope() as session:
+            delete_api_key(session, user_id(), provider)
+        st.session_state.settings_notice = t("ui.settings.key_deleted", lang, provider=name)
+        st.rerun()
+
+if error:
+    move_focus("error")
