@@ -34,13 +34,25 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+STOP_WORDS = frozenset(
+    "a an and are as at be by for from i in into is it me my of on or our please that the "
+    "this to up want we with would like make makes made create need".split()
+)
+
+
 def _grams(text: str) -> set[str]:
-    """Character bigrams of each run of letters (words stay apart; punctuation dropped)."""
+    """Comparable pieces of `text`: character bigrams of Japanese (or other unspaced)
+    runs, and for spaced words the word's first five letters, a crude stem that lets
+    "bakery" meet "bakeries" and "summarise" meet "summary". Stop words are dropped."""
     grams: set[str] = set()
     for run in re.findall(r"\w+", _normalise(text)):
-        if len(run) == 1:
+        if run.isascii():
+            if run not in STOP_WORDS and len(run) > 1:
+                grams.add(run[:5])
+        elif len(run) == 1:
             grams.add(run)
-        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            grams.update(run[i : i + 2] for i in range(len(run) - 1))
     return grams
 
 

@@ -150,6 +150,17 @@ def active(page: Any) -> dict[str, Any]:
     }""")
 
 
+def wait_focus(page: Any, matches: Callable[[dict[str, Any]], bool], *, timeout: float = 5.0) -> dict[str, Any]:
+    """The focused element once it `matches` (focus is moved by a script after a rerun);
+    the last one seen if it never does, so the caller's assertion shows it."""
+    deadline = time.monotonic() + timeout
+    el = active(page)
+    while not matches(el) and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+        el = active(page)
+    return el
+
+
 def tab_to(page: Any, matches: Callable[[dict[str, Any]], bool], *, limit: int = 40, what: str = "") -> int:
     """Press Tab until the focused element `matches`; returns the number of presses."""
     for presses in range(limit + 1):

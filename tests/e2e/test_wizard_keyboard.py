@@ -28,6 +28,7 @@ from tests.e2e.browser import (
     screenshot,
     start_app,
     tab_to,
+    wait_focus,
     wait_idle,
 )
 
@@ -86,7 +87,7 @@ def _start_from_home(page, app: RunningApp, lang: str, request: str, job_title: 
     page.keyboard.type(request)
     page.keyboard.press("Enter")
     wait_idle(page)
-    focused = active(page)
+    focused = wait_focus(page, button(job_title))
     assert focused.get("tag") == "button" and job_title in focused.get("text", ""), (
         f"the best suggestion should be {job_title!r} and have focus: {focused}")
     page.keyboard.press("Enter")
@@ -95,14 +96,15 @@ def _start_from_home(page, app: RunningApp, lang: str, request: str, job_title: 
 
 def _set_language(page, lang: str) -> None:
     """Choose the UI language with the sidebar select box, by keyboard."""
+    page.wait_for_function("document.documentElement.dataset.ssTheme !== undefined")
     if page.evaluate("document.documentElement.lang") == lang:
         return
-    tab_to(page, lambda el: el.get("role") == "combobox" or el.get("tag") == "input" and "言語" in el.get("label", "")
-           or "Language" in el.get("label", ""), what="the language box")
+    tab_to(page, lambda el: el.get("tag") == "input" and el.get("label") in ("言語", "Language"),
+           what="the language box")
     page.keyboard.type("English" if lang == "en" else "日本語")
     page.keyboard.press("Enter")
     wait_idle(page)
-    assert page.evaluate("document.documentElement.lang") == lang
+    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
 
 
 def _expect_question(page, lang: str, step: int, total: int) -> None:
@@ -135,7 +137,7 @@ def _choose_radio(page, option: str) -> None:
 
 def _generate_and_publish(page, app: RunningApp, lang: str, name: str, *, webpage: bool) -> str | None:
     # Review page: focus is on "Make it".
-    focused = active(page)
+    focused = wait_focus(page, button(TEXT[lang]["make"]))
     assert focused.get("tag") == "button" and TEXT[lang]["make"] in focused.get("text", ""), focused
     screenshot(page, f"kb-{name}-edit")
     page.keyboard.press("Enter")
@@ -168,7 +170,7 @@ def test_shop_page_from_home_to_publish_with_the_keyboard_only(app: RunningApp, 
         total = len(case["answers"])
         for step, answer in enumerate(case["answers"], start=1):
             _expect_question(page, lang, step, total)
-            el = active(page)
+            el = wait_focus(page, lambda e: e.get("tag") in ("input", "textarea"))
             assert el.get("tag") in ("input", "textarea"), f"question {step}: focus is not on the field: {el}"
             if answer is not None:
                 page.keyboard.type(answer)
@@ -192,8 +194,9 @@ def test_csv_summary_from_home_to_publish_with_the_keyboard_only(app: RunningApp
         _start_from_home(page, app, lang, case["request"],
                          "表（CSV）の集計" if lang == "ja" else "Summarise a spreadsheet (CSV)")
         _expect_question(page, lang, 1, 4)
-        el = active(page)
-        assert el.get("tag") == "button", f"focus should be on the file chooser button: {el}"
+        el = wait_focus(page, button("Upload"))
+        assert el.get("tag") == "button" and "Upload" in el.get("text", ""), (
+            f"focus should be on the file chooser button: {el}")
         with page.expect_file_chooser() as chooser:
             page.keyboard.press("Enter")
         chooser.value.set_files(str(case["file"]))
@@ -201,7 +204,7 @@ def test_csv_summary_from_home_to_publish_with_the_keyboard_only(app: RunningApp
         _submit(page, lang)
         for step, choice in enumerate(case["choices"], start=2):
             _expect_question(page, lang, step, 4)
-            el = active(page)
+            el = wait_focus(page, lambda e: e.get("type") == "radio")
             assert el.get("type") == "radio", f"question {step}: focus is not on the choices: {el}"
             if choice is not None:
                 _choose_radio(page, choice)
