@@ -20,7 +20,7 @@ from support_system.core.i18n import LANGUAGES, t  # noqa: E402
 from support_system.core.settings import get_settings  # noqa: E402
 from support_system.data.preferences import apply_to_settings, update_preferences  # noqa: E402
 
-PAGES = Path(__file__).parent / "pages"
+VIEWS = Path(__file__).parent / "views"
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
 
 
@@ -53,16 +53,15 @@ def main() -> None:
     def page(name: str, icon: str, **kwargs: object) -> st.Page:
         if not kwargs.get("default"):
             kwargs["url_path"] = name
-        return st.Page(str(PAGES / f"{name}.py"), title=t(f"ui.nav.{name}", lang), icon=icon, **kwargs)
+        return st.Page(str(VIEWS / f"{name}.py"), title=t(f"ui.nav.{name}", lang), icon=icon, **kwargs)
 
-    pages = {
-        "": [page("home", "🏠", default=True)],
-        t("ui.nav.make", lang): [
-            page("jobs", "🧰"), page("questions", "💬"), page("edit", "📝"),
-            page("preview", "👀"), page("publish", "🚀"),
-        ],
-        t("ui.nav.workspace", lang): [page("projects", "🗂️"), page("settings", "⚙️")],
-    }
+    # One flat list: Streamlit's sectioned navigation puts section titles inside the
+    # <ul> as non-<li> children, which axe reports (list, listitem).
+    pages = [
+        page("home", "🏠", default=True), page("jobs", "🧰"), page("questions", "💬"),
+        page("edit", "📝"), page("preview", "👀"), page("publish", "🚀"),
+        page("projects", "🗂️"), page("settings", "⚙️"),
+    ]
     st.navigation(pages).run()
 
 

@@ -53,8 +53,9 @@ class SpecLine:
     question_id: str
     label: str
     text: str  # what the person answered, or what will be used instead
-    answered: bool  # False: skipped or not yet asked (the default is used)
+    answered: bool  # False: skipped or not yet asked
     required: bool
+    uses_default: bool  # not answered, and the question's default will be used
 
 
 def spec_lines(job: Job, answers: Mapping[str, Any], lang: str) -> list[SpecLine]:
@@ -62,16 +63,15 @@ def spec_lines(job: Job, answers: Mapping[str, Any], lang: str) -> list[SpecLine
     lines = []
     for question in visible_questions(job, answers):
         answered = is_answered(question, answers) and answers.get(question.id) is not None
+        default = None if answered else question.default_for(lang)
         if answered:
             text = answer_text(question, answers[question.id], lang)
+        elif default is not None:
+            text = t("ui.edit.default_used", lang, value=answer_text(question, default, lang))
         else:
-            default = question.default_for(lang)
-            text = (
-                t("ui.edit.default_used", lang, value=answer_text(question, default, lang))
-                if default is not None
-                else t("ui.edit.not_answered", lang)
-            )
-        lines.append(SpecLine(question.id, question.label.get(lang), text, answered, question.required))
+            text = t("ui.edit.not_answered", lang)
+        lines.append(SpecLine(question.id, question.label.get(lang), text, answered,
+                              question.required, uses_default=default is not None))
     return lines
 
 
@@ -79,6 +79,7 @@ def spec_lines(job: Job, answers: Mapping[str, Any], lang: str) -> list[SpecLine
 class CheckItem:
     text: str
     done: bool
+    state: str  # "done", "todo" (the person must act) or "after" (checked after making)
 
 
 def checklist(job: Job, answers: Mapping[str, Any], lang: str) -> list[CheckItem]:
@@ -86,14 +87,11 @@ def checklist(job: Job, answers: Mapping[str, Any], lang: str) -> list[CheckItem
     missing = [
         q for q in visible_questions(job, answers) if q.required and not is_answered(q, answers)
     ]
-    items = [
-        CheckItem(
-            t("ui.edit.check_required", lang)
-            if not missing
-            else t("ui.edit.check_missing", lang, questions="、".join(q.label.get(lang) for q in missing)
-               if lang == "ja" else "; ".join(q.label.get(lang) for q in missing)),
-            not missing,
-        )
-    ]
-    items += [CheckItem(t(f"checks.{name}.label", lang), False) for name in job.checks]
+    separator = "、" if lang == "ja" else "; "
+    if missing:
+        names = separator.join(q.label.get(lang) for q in missing)
+        items = [CheckItem(t("ui.edit.check_missing", lang, questions=names), False, "todo")]
+    else:
+        items = [CheckItem(t("ui.edit.check_required", lang), True, "done")]
+    items += [CheckItem(t(f"checks.{name}.label", lang), False, "after") for name in job.checks]
     return items

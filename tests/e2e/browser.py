@@ -205,3 +205,66 @@ def screenshot(page: Any, name: str) -> Path:
 
 def dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=1)
+
+
+@contextmanager
+def app_state(app: RunningApp) -> Iterator[None]:
+    """Use the running app's database and state dir from this test process (to seed
+    projects and artifacts through the real services), then restore the test's own."""
+    from support_system.core.settings import get_settings
+    from support_system.data.db import reset_engine_cache
+
+    saved = {k: os.environ.get(k) for k in ("SUPPORT_SYSTEM_STATE_DIR", "SUPPORT_SYSTEM_DATABASE_URL")}
+    os.environ["SUPPORT_SYSTEM_STATE_DIR"] = str(app.state_dir)
+    os.environ.pop("SUPPORT_SYSTEM_DATABASE_URL", None)
+    get_settings.cache_clear()
+    reset_engine_cache()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+        reset_engine_cache()
+
+
+def seed_project(app: RunningApp, job_id: str, lang: str, *, make: bool = True) -> int:
+    """A project with every question answered from the job's samples and, if `make`,
+    an artifact made from the tested template (no model call: quick and deterministic).
+    Returns the wizard session id."""
+    from support_system.data.db import session_scope
+    from support_system.data.repositories import ensure_local_user
+    from support_system.generators.pipeline import Budget, run_pipeline
+    from support_system.jobs import wizard, workspace
+    from support_system.jobs.catalogue import get_job
+    from support_system.jobs.questions import effective_answers
+
+    with app_state(app):
+        with session_scope() as session:
+            user = ensure_local_user(session).id
+        job = get_job(job_id)
+        project_id, session_id = workspace.create_project(user, job_id, lang)
+        base = PROJECT_ROOT / "data" / "samples"
+        for question in job.questions:
+            if question.id in job.samples[lang]:
+                wizard.answer(session_id, question.id, job.samples[lang][question.id], lang, base_dir=base)
+        if make:
+            state = wizard.resume(session_id)
+            run_pipeline(job, effective_answers(job, state.answers, lang), workspace.new_output_dir(session_id),
+                         lang=lang, budget=Budget(attempts=0), base_dir=base, session_id=session_id,
+                         project_id=project_id)
+    return session_id
+
+
+def set_preferences(app: RunningApp, **changes: Any) -> None:
+    from support_system.data.db import session_scope
+    from support_system.data.preferences import update_preferences
+    from support_system.data.repositories import ensure_local_user
+
+    with app_state(app):
+        with session_scope() as session:
+            user = ensure_local_user(session).id
+        update_preferences(user, **changes)

@@ -8,9 +8,9 @@ documented patches do it from the page itself:
   base theme (started with `--theme.base light`); font size scales the root `rem`, which
   every Streamlit size derives from, so the whole page grows, not just paragraphs.
 * A script (st.html with JavaScript, run in the app's own document — our code, never
-  generated content) sets `<html lang>`, adds a skip link to the main content as the
-  first focusable element, and moves focus where the person should continue: the new
-  question's field, or an error message.
+  generated content) sets `<html lang>`, translates Streamlit's own skip link, and
+  moves focus where the person should continue: the new question's field, or an error
+  message.
 """
 
 from __future__ import annotations
@@ -31,20 +31,14 @@ _CHROME_JS = """
   const doc = window.document;
   doc.documentElement.lang = cfg.lang;
   doc.documentElement.dataset.ssTheme = cfg.theme;
-  let skip = doc.getElementById("ss-skip");
-  if (!skip) {
-    skip = doc.createElement("a");
-    skip.id = "ss-skip";
-    skip.className = "ss-skip-link";
-    skip.href = "#ss-main";
-    skip.addEventListener("click", (event) => {
-      event.preventDefault();
-      const main = doc.querySelector('[data-testid="stMain"]');
-      if (main) { main.setAttribute("tabindex", "-1"); main.focus(); }
-    });
-    doc.body.insertBefore(skip, doc.body.firstChild);
-  }
-  skip.textContent = cfg.skip;
+  // Streamlit's own skip link ("Skip to main content") is the first focusable element;
+  // it only needs the person's language.
+  const relabel = () => {
+    const skip = doc.querySelector('[data-testid="stSkipToContent"]');
+    if (skip && skip.textContent !== cfg.skip) skip.textContent = cfg.skip;
+    return Boolean(skip);
+  };
+  if (!relabel()) setTimeout(relabel, 300);
 })();
 </script>
 """

@@ -19,7 +19,7 @@ from support_system.data.preferences import Preferences, load_preferences
 from support_system.data.repositories import ensure_local_user
 from support_system.jobs import wizard
 
-PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+VIEWS_DIR = Path(__file__).resolve().parents[1] / "views"
 
 
 def user_id() -> int:
@@ -71,6 +71,6 @@ def close_session() -> None:
 
 
 def go(page: str) -> None:
-    """Switch to `page` (file stem in ui/pages), carrying the open session in the URL."""
+    """Switch to `page` (file stem in ui/views), carrying the open session in the URL."""
     sid = st.session_state.get("wizard_id")
-    st.switch_page(str(PAGES_DIR / f"{page}.py"), query_params={"s": str(sid)} if sid else None)
+    st.switch_page(str(VIEWS_DIR / f"{page}.py"), query_params={"s": str(sid)} if sid else None)

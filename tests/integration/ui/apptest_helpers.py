@@ -3,7 +3,7 @@
 `AppTest.switch_page` is sticky in Streamlit 1.67: every later `run()` asks for that
 page again, even after the app itself moved on with `st.switch_page`. A browser stays
 where the app went, so `settle` forgets the request after each run. Use these helpers
-with the `user_id` fixture (conftest.py), which also makes pages run through app.py.
+with the `user_id` fixture (conftest.py).
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ def open_app(
 
 
 def go(app: AppTest, page: str) -> AppTest:
-    """Open `ui/pages/<page>.py` in this tab (like clicking it in the navigation)."""
-    settle(app.switch_page(f"pages/{page}.py").run())
+    """Open `ui/views/<page>.py` in this tab (like clicking it in the navigation)."""
+    settle(app.switch_page(f"views/{page}.py").run())
     assert not app.exception, app.exception
     return app
 
@@ -86,7 +86,7 @@ def errors(app: AppTest) -> list[str]:
 def shown_text(app: AppTest) -> str:
     """Everything a person reads on the page (not widget values), as one string."""
     parts: list[str] = []
-    for kind in ("title", "subheader", "markdown", "caption", "text",
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text",
                  "success", "info", "warning", "error"):
         parts += [str(e.value) for e in getattr(app, kind)]
     return "\n".join(parts)

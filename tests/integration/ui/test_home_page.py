@@ -38,8 +38,8 @@ def test_chat_streams_a_reply_from_the_embedded_model_and_saves_it(db) -> None:
     from support_system.data.models import Message
 
     app = _app("en")
-    app.text_input[0].input("Say hello in three words.")
-    app.button[0].click().run()
+    next(box for box in app.text_input if box.label == "Your message").input("Say hello in three words.")
+    next(b for b in app.button if b.label == "Send").click().run()
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     replies = [m for m in app.chat_message if m.name == "assistant"]

@@ -65,21 +65,21 @@ def test_jobs_page_lists_searches_filters_and_starts_a_project(user_id, lang) ->
     app = open_app(lang, "jobs")
     assert title(app) == t("ui.jobs.title", lang)
     assert len(catalogue) == 7
-    assert [s.value for s in app.subheader] == [heading[job.id] for job in catalogue]
+    assert [s.value for s in app.header] == [heading[job.id] for job in catalogue]
     assert t("ui.jobs.count", lang, count=7) in [c.value for c in app.caption]
 
     app.text_input[0].input("CSV")
     rerun(app)
-    assert app.subheader[0].value == heading["csv-summary"]
+    assert app.header[0].value == heading["csv-summary"]
 
     app.text_input[0].input("")
     app.radio[0].set_value("program")
     rerun(app)
     programs = [heading[job.id] for job in catalogue if job.kind == "program"]
-    assert [s.value for s in app.subheader] == programs and len(programs) == 3
+    assert [s.value for s in app.header] == programs and len(programs) == 3
     app.text_input[0].input("zzzz qqqq")
     rerun(app)
-    assert not app.subheader and t("ui.jobs.none", lang) in [i.value for i in app.info]
+    assert not app.header and t("ui.jobs.none", lang) in [i.value for i in app.info]
     app.text_input[0].input("")
     app.radio[0].set_value("all")
     rerun(app)
@@ -236,13 +236,6 @@ def test_two_tabs_answering_in_turn_keep_both_answers(user_id) -> None:
     }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG ui/pages/questions.py: the page answers the question the database cursor points "
-    "at on this run, not the question the submitted form showed. When another tab moved "
-    "the cursor (Back / Change), tab A's answer to question 2 is dropped and question 1 is "
-    "re-saved with its pre-filled value; tab B's answer to question 1 is then checked "
-    "against question 2 (empty) and refused with 'needs an answer'."
-))
 def test_two_tabs_answering_different_questions_both_answers_are_saved(user_id) -> None:
     session_id = shop_session(user_id, "en", answered=1)
     tab_a = open_app("en", "questions", session_id=session_id)  # question 2 (tagline)
@@ -290,35 +283,37 @@ def test_edit_offers_make_it_when_everything_is_answered(user_id, lang) -> None:
     assert title(app) == t("ui.edit.title", lang)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG ui/pages/edit.py:31: every unanswered line gets the '(default)' mark, also "
-    "required questions that have no default ('Not answered yet'); and line 42 labels the "
-    "'Still to answer: …' item 'checked after making', though it must be done before."
-))
-def test_edit_marks_only_real_defaults_and_calls_missing_answers_a_todo(user_id) -> None:
-    session_id = shop_session(user_id, "en", answered=3)
-    app = open_app("en", "edit", session_id=session_id)
+@pytest.mark.parametrize("lang", LANGS)
+def test_edit_marks_only_real_defaults_and_calls_missing_answers_a_todo(user_id, lang) -> None:
+    session_id = shop_session(user_id, lang, answered=3)
+    app = open_app(lang, "edit", session_id=session_id)
     markdown = [m.value for m in app.markdown]
-    phone = SHOP.question("phone").label.en
-    assert f"**{phone}**" in markdown  # no default: nothing to mark
-    missing = next(m for m in markdown if "Still to answer" in m)
-    assert "checked after making: Still to answer" not in missing
+    mark = f" _({t('ui.edit.default_mark', lang)})_"
+    phone = SHOP.question("phone").label.get(lang)  # required, no default
+    layout = SHOP.question("layout").label.get(lang)  # optional, default "classic"
+    tagline = SHOP.question("tagline").label.get(lang)  # answered
+    assert f"**{phone}**" in markdown  # nothing to mark
+    assert f"**{layout}**{mark}" in markdown
+    assert f"**{tagline}**" in markdown
+    assert sum(m.endswith(mark) for m in markdown) == 2  # layout and colour (#8a4b14)
+
+    missing = [q.label.get(lang) for q in SHOP.questions[3:] if q.required]
+    names = ("、" if lang == "ja" else "; ").join(missing)
+    todo = f"- ⬜ {t('ui.edit.todo', lang)}: {t('ui.edit.check_missing', lang, questions=names)}"
+    [checklist] = [m for m in markdown if m.startswith("- ")]
+    lines = checklist.split("\n")
+    assert lines[0] == todo
+    after = f"- ⬜ {t('ui.edit.after', lang)}: "
+    assert len(lines) == 1 + len(SHOP.checks)
+    assert all(line.startswith(after) for line in lines[1:])
 
 
 # --- the app around the pages -------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG ui/pages/ (directory name): Streamlit treats a folder named 'pages' beside the "
-    "entry script as a legacy multipage app until the process's first st.navigation call. "
-    "Right after a server start, a deep link such as /questions?s=12 (a reload after a "
-    "restart) runs the page without ui/app.py: no language picker, no theme or font size, "
-    "preferences not applied, navigation shows file names. Confirmed with a real server "
-    "and Chromium. Fix: rename ui/pages to e.g. ui/views and update PAGES (app.py), "
-    "PAGES_DIR (components/session.py) and the st.page_link('pages/…') paths."
-))
 def test_a_deep_link_right_after_a_restart_still_gets_the_app_around_it(db) -> None:
-    # No `navigation_v2` here: every AppTest run starts like a freshly started server.
+    # Every AppTest run starts like a freshly started server (no st.navigation yet);
+    # with the pages in ui/pages/ this ran the page without ui/app.py (fixed: ui/views/).
     from support_system.data.db import session_scope
     from support_system.data.repositories import ensure_local_user
 
@@ -329,7 +324,7 @@ def test_a_deep_link_right_after_a_restart_still_gets_the_app_around_it(db) -> N
     app = AppTest.from_file(APP, default_timeout=60)
     app.query_params["s"] = str(session_id)
     app.run()
-    app.switch_page("pages/questions.py").run()
+    app.switch_page("views/questions.py").run()
     assert not app.exception
     assert progress(app) == PROGRESS_1["en"]
     assert "_lang_choice" in [s.key for s in app.selectbox]  # the language picker

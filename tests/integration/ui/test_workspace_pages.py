@@ -18,7 +18,6 @@ from tests.integration.ui.apptest_helpers import click, errors, labels, open_app
 
 LANGS = ["ja", "en"]
 SHOP = get_job("shop-page")
-NOT_SAVED = {"ja": "を保存できませんでした", "en": "was not saved"}
 
 
 # --- 7. projects --------------------------------------------------------------------------
@@ -30,7 +29,7 @@ def test_projects_duplicate_and_delete_only_after_confirmation(user_id, lang) ->
     wizard.answer(session_id, "name", SHOP.samples[lang]["name"], lang)
     name = SHOP.title.get(lang)
     app = open_app(lang, "projects")
-    assert [s.value for s in app.subheader] == [name]
+    assert [s.value for s in app.header] == [name]
     assert t("ui.projects.progress", lang, answered=1, total=8) in app.caption[0].value
 
     click(app, t("ui.projects.duplicate", lang, name=name))
@@ -40,7 +39,7 @@ def test_projects_duplicate_and_delete_only_after_confirmation(user_id, lang) ->
     copy = projects[0]
     assert wizard.resume(copy.session_id).answers == {"name": SHOP.samples[lang]["name"]}
     assert t("ui.projects.duplicated", lang, name=name) in [s.value for s in app.success]
-    assert [s.value for s in app.subheader] == [copy_name, name]
+    assert [s.value for s in app.header] == [copy_name, name]
 
     delete = t("ui.projects.delete", lang, name=copy_name)
     click(app, delete)  # first click only asks
@@ -56,7 +55,7 @@ def test_projects_duplicate_and_delete_only_after_confirmation(user_id, lang) ->
     click(app, t("ui.projects.delete_yes", lang))
     assert [p.id for p in workspace.list_projects(user_id)] == [project_id]
     assert t("ui.projects.deleted", lang, name=copy_name) in [s.value for s in app.success]
-    assert [s.value for s in app.subheader] == [name]
+    assert [s.value for s in app.header] == [name]
 
 
 def test_opening_a_project_continues_its_wizard(user_id) -> None:
@@ -104,45 +103,48 @@ def test_settings_refuse_an_invalid_ollama_host_and_keep_the_old_one(user_id, la
     app = open_app(lang, "settings")
     app.text_input[0].input("ftp://x")
     click(app, t("ui.settings.save", lang))
-    [error] = errors(app)
-    assert NOT_SAVED[lang] in error and "ollama_host" in error
+    assert errors(app) == [t("ui.settings.invalid_host", lang, value="ftp://x")]
     assert t("ui.settings.saved", lang) not in shown_text(app)
     assert load_preferences(user_id) == before
     assert get_settings().llm.ollama_host != "ftp://x"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG ui/pages/settings.py + data/preferences.py:_first_error: the refusal names the "
-    "internal field id ('ollama_host') and carries pydantic's English reason ('Value error, "
-    "must start with http:// or https://') even in Japanese. Suggested fix: map the field "
-    "to its label (t('ui.settings.ollama_host')) and give PreferenceInvalid a translated "
-    "reason key (e.g. errors.preference.http_url) instead of the pydantic message."
-))
 def test_settings_error_for_an_invalid_host_is_entirely_japanese(user_id) -> None:
     app = open_app("ja", "settings")
     app.text_input[0].input("ftp://x")
     click(app, t("ui.settings.save", "ja"))
     [error] = errors(app)
-    assert t("ui.settings.ollama_host", "ja") in error
-    assert "Value error" not in error and "must start with" not in error
+    assert "ftp://x" in error and "保存していません" in error
+    for english in ("ollama_host", "Value error", "must start with", "was not saved"):
+        assert english not in error
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG ui/pages/settings.py:51-52: 'Save settings' always passes model= and ollama_host=, "
-    "so saving only the text size stores today's default model and Ollama address as the "
-    "person's own choice; a later change of the configured default (settings.yaml / env) "
-    "no longer reaches them (preferences.py promises unset fields follow the defaults). "
-    "Suggested fix: pass model/ollama_host only when they differ from what the form was "
-    "pre-filled with, or None when they equal the configured value and prefs had None."
-))
+def _stored_preferences(user_id: int) -> dict:
+    with session_scope() as session:
+        return dict(session.get(User, user_id).preferences or {})
+
+
 def test_saving_the_font_size_does_not_pin_the_default_model_or_host(user_id) -> None:
     app = open_app("en", "settings")
     app.radio[2].set_value(125)
     click(app, t("ui.settings.save", "en"))
     assert load_preferences(user_id).font_scale == 125
-    with session_scope() as session:
-        stored = dict(session.get(User, user_id).preferences or {})
+    stored = _stored_preferences(user_id)
     assert "model" not in stored and "ollama_host" not in stored
+
+
+def test_a_host_the_person_typed_is_stored_and_kept_by_later_saves(user_id) -> None:
+    host = "http://192.0.2.7:11434"
+    app = open_app("en", "settings")
+    app.text_input[0].input(host)
+    click(app, t("ui.settings.save", "en"))
+    assert _stored_preferences(user_id).get("ollama_host") == host
+    assert "model" not in _stored_preferences(user_id)  # the model was not touched
+    app.radio[2].set_value(150)
+    click(app, t("ui.settings.save", "en"))
+    stored = _stored_preferences(user_id)
+    assert (stored.get("ollama_host"), stored.get("font_scale")) == (host, 150)
+    assert get_settings().llm.ollama_host == host
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -7,11 +7,10 @@ from components.chrome import move_focus
 from components.session import preferences, user_id
 
 from support_system.ai import get_registry
-from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import LANGUAGES, t
 from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
-from support_system.data.preferences import apply_to_settings, update_preferences
+from support_system.data.preferences import PreferenceInvalid, apply_to_settings, update_preferences
 from support_system.data.repositories import delete_api_key, list_api_keys, save_api_key
 
 lang: str = st.session_state.get("lang", get_settings().language)
@@ -29,37 +28,45 @@ prefs = preferences()
 registry = get_registry()
 models = registry.names()
 with st.form("settings"):
-    st.subheader(t("ui.settings.display_heading", lang), anchor=False)
+    st.header(t("ui.settings.display_heading", lang), anchor=False)
     language = st.radio(t("app.language_label", lang), LANGUAGES, index=LANGUAGES.index(lang),
                         format_func=lambda c: LANGUAGE_NAMES[c], horizontal=True)
     theme = st.radio(t("ui.settings.theme", lang), THEMES, index=THEMES.index(prefs.theme),
                      format_func=lambda v: t(f"ui.settings.themes.{v}", lang), horizontal=True)
     scale = st.radio(t("ui.settings.font_size", lang), SCALES, index=SCALES.index(prefs.font_scale),
                      format_func=lambda v: f"{v} %", horizontal=True)
-    st.subheader(t("ui.settings.model_heading", lang), anchor=False)
+    st.header(t("ui.settings.model_heading", lang), anchor=False)
     current_model = prefs.model if prefs.model in models else get_settings().llm.default_model
     model = st.selectbox(t("ui.settings.model", lang), models,
                          index=models.index(current_model) if current_model in models else 0,
                          format_func=lambda name: registry.get(name).label)
-    host = st.text_input(t("ui.settings.ollama_host", lang), value=prefs.ollama_host or get_settings().llm.ollama_host)
+    shown_host = prefs.ollama_host or get_settings().llm.ollama_host
+    host = st.text_input(t("ui.settings.ollama_host", lang), value=shown_host)
     st.caption(t("ui.settings.ollama_help", lang))
     saved = st.form_submit_button(t("ui.settings.save", lang), type="primary")
 
 error: str | None = None
 if saved:
     try:
-        new = update_preferences(user_id(), language=language, theme=theme, font_scale=scale,
-                                 model=model, ollama_host=host.strip() or None)
+        changes: dict[str, object] = {"language": language, "theme": theme, "font_scale": scale}
+        # Model and host are stored only once the person chose them: saving the text size
+        # must not pin today's defaults as their own choice.
+        if prefs.model is not None or model != current_model:
+            changes["model"] = model
+        if prefs.ollama_host is not None or host.strip() != shown_host:
+            changes["ollama_host"] = host.strip() or None
+        new = update_preferences(user_id(), **changes)
         st.session_state.prefs = new
         st.session_state.lang = language
         apply_to_settings(new)
         st.session_state.settings_notice = t("ui.settings.saved", language)
         st.rerun()
-    except SupportSystemError as exc:
-        error = exc.message(lang)
+    except PreferenceInvalid as exc:
+        error = (t("ui.settings.invalid_host", lang, value=host.strip()) if exc.field == "ollama_host"
+                 else exc.message(lang))
         st.error(error, icon="⚠️")
 
-st.subheader(t("ui.settings.keys_heading", lang), anchor=False)
+st.header(t("ui.settings.keys_heading", lang), anchor=False)
 st.write(t("ui.settings.keys_text", lang))
 with session_scope() as session:
     keys = {info.provider: info for info in list_api_keys(session, user_id())}

@@ -21,13 +21,13 @@ if notice:
     st.success(notice)
 if not projects:
     st.info(t("ui.projects.none", lang))
-    st.page_link("pages/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
+    st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
 
 confirm = st.session_state.get("confirm_delete")
 for project in projects:
     job = catalogue.get(project.job_id or "")
     with st.container(border=True):
-        st.subheader(project.name, anchor=False)
+        st.header(project.name, anchor=False)
         status = t(f"ui.projects.status.{project.status or 'none'}", lang)
         st.caption(" · ".join([
             job.title.get(lang) if job else t("ui.projects.unknown_job", lang),

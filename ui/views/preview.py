@@ -34,7 +34,7 @@ session_id = current_session()
 st.title(t("ui.preview.title", lang), anchor=False)
 if session_id is None:
     st.info(t("ui.no_session", lang))
-    st.page_link("pages/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
+    st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
     st.stop()
 
 state = wizard.resume(session_id)
@@ -94,7 +94,7 @@ passed = sum(1 for c in preview.checks if c.get("passed"))
 checks = [*preview.checks, *([preview.run] if preview.run else [])]
 total_passed = sum(1 for c in checks if c.get("passed"))
 summary = t("checks.summary", lang, passed=total_passed, total=len(checks))
-st.subheader(t("ui.preview.result_heading", lang, version=artifact.version), anchor=False)
+st.header(t("ui.preview.result_heading", lang, version=artifact.version), anchor=False)
 if preview.ok:
     st.success(f"{t('ui.preview.ok', lang)} {summary}", icon="✅")
 else:
@@ -112,11 +112,11 @@ st.markdown("\n".join(_check_line(c) for c in checks))
 
 url = preview.data_url()
 if url is not None:
-    st.subheader(t("ui.preview.page_heading", lang), anchor=False)
+    st.header(t("ui.preview.page_heading", lang), anchor=False)
     st.caption(t("ui.preview.frame_note", lang))
     st.iframe(url, height=640, alt=t("ui.preview.frame_title", lang, job=job.title.get(lang)))
 else:
-    st.subheader(t("ui.preview.output_heading", lang), anchor=False)
+    st.header(t("ui.preview.output_heading", lang), anchor=False)
     if preview.run and preview.run.get("messages"):
         st.code("\n".join(preview.run["messages"])[:4000], language=None)
     for path in preview.outputs[:6]:
@@ -132,7 +132,7 @@ else:
         except (OSError, SupportSystemError, pd.errors.ParserError):
             st.caption(t("ui.preview.output_unreadable", lang))
 
-st.subheader(t("ui.preview.changes_heading", lang), anchor=False)
+st.header(t("ui.preview.changes_heading", lang), anchor=False)
 layout = next((q for q in job.questions if q.id == LAYOUT_QUESTION), None)
 cols = st.columns(3)
 if layout is not None:

@@ -25,7 +25,7 @@ session_id = current_session()
 if session_id is None:
     st.title(t("ui.nav.questions", lang), anchor=False)
     st.info(t("ui.no_session", lang))
-    st.page_link("pages/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
+    st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
     st.stop()
 
 state = wizard.resume(session_id)
@@ -42,9 +42,18 @@ st.progress(min(state.step, state.total) / max(state.total, 1),
 
 # A proposal ("decide for me") or a field version bump re-creates the widget pre-filled.
 proposal = st.session_state.get("proposal")
-prefill = proposal[1] if proposal and proposal[0] == (session_id, question.id) else state.value
 version = st.session_state.get("field_version", 0)
 key = f"q-{session_id}-{question.id}-{version}"
+BUTTONS = ("next", "back", "skip", "decide")
+# The form answers the question it showed, even when another tab has moved the wizard
+# on since: the shown question travels with the buttons' keys and wins if one of its
+# buttons was pressed.
+shown = st.session_state.get("shown_question")
+if (shown and shown[0] == session_id and shown[1] != question.id
+        and any(st.session_state.get(f"{shown[2]}-{b}") for b in BUTTONS)):
+    question, key = state.job.question(shown[1]), shown[2]
+st.session_state.shown_question = (session_id, question.id, key)
+prefill = proposal[1] if proposal and proposal[0] == (session_id, question.id) else state.answers.get(question.id)
 
 with st.form(f"question-{session_id}", enter_to_submit=True, border=False):
     raw = render_field(question, prefill, lang, key, answers=state.answers, base_dir=base_dir)
@@ -57,13 +66,16 @@ with st.form(f"question-{session_id}", enter_to_submit=True, border=False):
         st.caption(t("ui.questions.optional", lang))
     cols = st.columns(4)
     with cols[0]:
-        pressed_next = st.form_submit_button(t("ui.questions.next", lang), type="primary")
+        pressed_next = st.form_submit_button(t("ui.questions.next", lang), type="primary", key=f"{key}-next")
     with cols[1]:
-        pressed_back = st.form_submit_button(t("ui.questions.back", lang), disabled=not state.can_go_back)
+        pressed_back = st.form_submit_button(t("ui.questions.back", lang), disabled=not state.can_go_back,
+                                             key=f"{key}-back")
     with cols[2]:
-        pressed_skip = (not question.required) and st.form_submit_button(t("ui.questions.skip", lang))
+        pressed_skip = (not question.required) and st.form_submit_button(t("ui.questions.skip", lang),
+                                                                         key=f"{key}-skip")
     with cols[3]:
-        pressed_decide = question.decide != "none" and st.form_submit_button(t("ui.questions.decide", lang))
+        pressed_decide = question.decide != "none" and st.form_submit_button(
+            t("ui.questions.decide", lang), key=f"{key}-decide")
 
 
 def _refresh() -> None:
@@ -81,7 +93,7 @@ try:
                                               allowed_types=question.file_types)
                 raw = str(saved)
             else:
-                raw = state.value  # keep the file already given
+                raw = state.answers.get(question.id)  # keep the file already given
         wizard.answer(session_id, question.id, raw, lang, base_dir=base_dir)
         _refresh()
     elif pressed_back:
@@ -118,5 +130,5 @@ else:
                f"{scope} input:not([type=file]) || {scope} button || [data-testid=stForm] input")
 
 with st.expander(t("ui.questions.all_answers", lang)):
-    st.page_link("pages/edit.py", label=t("ui.questions.review_link", lang), icon="📝",
+    st.page_link("views/edit.py", label=t("ui.questions.review_link", lang), icon="📝",
                  query_params={"s": str(session_id)})

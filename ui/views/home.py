@@ -21,14 +21,14 @@ st.write(t("app.tagline", lang))
 
 latest = wizard.latest_unfinished(user_id())
 if latest is not None:
-    st.subheader(t("ui.home.continue_heading", lang), anchor=False)
+    st.header(t("ui.home.continue_heading", lang), anchor=False)
     st.write(t("ui.home.continue_text", lang, job=latest.job.title.get(lang),
                answered=latest.answered, total=latest.total))
     if st.button(t("ui.home.continue_button", lang, job=latest.job.title.get(lang)), type="primary"):
         open_session(latest.session_id)
         go("questions")
 
-st.subheader(t("ui.home.want_heading", lang), anchor=False)
+st.header(t("ui.home.want_heading", lang), anchor=False)
 with st.container(key="want"), st.form("want-form", enter_to_submit=True, border=False):
     want = st.text_input(t("ui.home.want_label", lang), placeholder=t("ui.home.want_placeholder", lang))
     asked = st.form_submit_button(t("ui.home.want_button", lang))
@@ -51,9 +51,9 @@ if suggested is not None:
                     _, session_id = workspace.create_project(user_id(), job.id, lang)
                     open_session(session_id)
                     go("questions")
-st.page_link("pages/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
+st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
 
-st.subheader(t("home.model_heading", lang), anchor=False)
+st.header(t("home.model_heading", lang), anchor=False)
 try:
     spec = get_registry().get(get_settings().llm.default_model)
     status = model_status(spec)
@@ -64,7 +64,7 @@ try:
 except SupportSystemError as error:
     st.error(error.message(lang))
 
-st.subheader(t("home.chat_heading", lang), anchor=False)
+st.header(t("home.chat_heading", lang), anchor=False)
 for sender, content in st.session_state.get("chat_log", []):
     with st.chat_message("user" if sender == "user" else "assistant"):
         st.markdown(content)

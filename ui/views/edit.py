@@ -18,29 +18,28 @@ session_id = current_session()
 st.title(t("ui.edit.title", lang), anchor=False)
 if session_id is None:
     st.info(t("ui.no_session", lang))
-    st.page_link("pages/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
+    st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
     st.stop()
 
 state = wizard.resume(session_id)
 job = state.job
 st.write(t("ui.edit.intro", lang, job=job.title.get(lang)))
 
-st.subheader(t("ui.edit.spec_heading", lang), anchor=False)
+st.header(t("ui.edit.spec_heading", lang), anchor=False)
 for line in spec_lines(job, state.answers, lang):
     with st.container(border=True):
-        mark = "" if line.answered else f" _({t('ui.edit.default_mark', lang)})_"
+        mark = f" _({t('ui.edit.default_mark', lang)})_" if line.uses_default else ""
         st.markdown(f"**{line.label}**{mark}")
         st.text(line.text)
         if st.button(t("ui.edit.change", lang, question=line.label), key=f"change-{line.question_id}"):
             wizard.go_to(session_id, line.question_id)
             go("questions")
 
-st.subheader(t("ui.edit.checklist_heading", lang), anchor=False)
+st.header(t("ui.edit.checklist_heading", lang), anchor=False)
 items = checklist(job, state.answers, lang)
 ready = items[0].done
 st.markdown("\n".join(
-    f"- {'✅' if item.done else '⬜'} {t('ui.edit.done' if item.done else 'ui.edit.todo', lang)}: {item.text}"
-    for item in items
+    f"- {'✅' if item.done else '⬜'} {t('ui.edit.' + item.state, lang)}: {item.text}" for item in items
 ))
 
 if not state.finished:

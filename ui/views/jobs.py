@@ -32,7 +32,7 @@ if not jobs:
     st.info(t("ui.jobs.none", lang))
 for job in jobs:
     with st.container(border=True):
-        st.subheader(f"{job.icon} {job.title.get(lang)}", anchor=False)
+        st.header(f"{job.icon} {job.title.get(lang)}", anchor=False)
         st.write(job.description.get(lang))
         st.caption(f"{t(f'ui.jobs.kind.{job.kind}', lang)} · "
                    f"{t('ui.jobs.questions', lang, count=len(job.questions))}")

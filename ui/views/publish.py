@@ -23,7 +23,7 @@ session_id = current_session()
 st.title(t("ui.publish.title", lang), anchor=False)
 if session_id is None:
     st.info(t("ui.no_session", lang))
-    st.page_link("pages/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
+    st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
     st.stop()
 
 state = wizard.resume(session_id)
@@ -42,7 +42,7 @@ if not artifact.checks_passed:
     st.warning(t("ui.publish.checks_failed", lang))
 
 if job.kind == "webpage":
-    st.subheader(t("ui.publish.site_heading", lang), anchor=False)
+    st.header(t("ui.publish.site_heading", lang), anchor=False)
     st.write(t("ui.publish.site_text", lang))
     if st.button(t("ui.publish.publish", lang), type="primary", key="publish"):
         try:
@@ -59,7 +59,7 @@ if job.kind == "webpage":
         st.markdown(f"[{url}]({url})")
         st.caption(t("ui.publish.url_note", lang))
 
-st.subheader(t("ui.publish.zip_heading", lang), anchor=False)
+st.header(t("ui.publish.zip_heading", lang), anchor=False)
 try:
     with tempfile.TemporaryDirectory() as scratch:
         archive = export_zip(artifact.path, Path(scratch) / f"{job.id}.zip", folder=job.id)
@@ -70,7 +70,7 @@ except SupportSystemError as error:
     st.error(error.message(lang))
 
 if (artifact.path / "app.py").is_file():
-    st.subheader(t("ui.publish.app_heading", lang), anchor=False)
+    st.header(t("ui.publish.app_heading", lang), anchor=False)
     st.write(t("ui.publish.app_text", lang))
     apps = st.session_state.setdefault("apps", {})
     app = apps.get(artifact.id)
