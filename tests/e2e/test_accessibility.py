@@ -60,7 +60,7 @@ def _url(app: RunningApp, page: str, sessions: dict[str, int]) -> str:
     return f"{app.url}/{page}"
 
 
-@pytest.mark.parametrize("theme", ["light", "high-contrast"])
+@pytest.mark.parametrize("theme", ["light", "high-contrast", "dark"])
 def test_every_page_has_no_axe_violations(app: RunningApp, sessions: dict[str, int], theme: str) -> None:
     set_preferences(app, theme=theme, language="en")
     failures: dict[str, list] = {}
@@ -81,3 +81,24 @@ def test_every_page_has_no_axe_violations(app: RunningApp, sessions: dict[str, i
                for page, found in failures.items() for v in found]
     assert not failures, "axe violations in the {} theme:\n{}\n\ndetails:\n{}".format(
         theme, "\n".join(summary), dump(failures))
+
+
+def test_text_size_setting_scales_the_whole_page(app: RunningApp) -> None:
+    """150 % makes text, fields and buttons 1.5 times as large, not just paragraphs."""
+    sizes = {}
+    for scale in (100, 150):
+        set_preferences(app, theme="light", font_scale=scale)
+        with chromium() as context:
+            page = context.new_page()
+            page.goto(f"{app.url}/jobs")
+            wait_idle(page)
+            sizes[scale] = page.evaluate("""() => {
+              const px = (sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
+              const main = document.querySelector('[data-testid="stMain"]');
+              return {h1: px('[data-testid="stMain"] h1'), p: px('[data-testid="stMain"] p'),
+                      input: px('[data-testid="stMain"] input'), button: px('[data-testid="stMain"] button'),
+                      nav: px('[data-testid="stSidebarNavLink"] span')};
+            }""")
+    set_preferences(app, font_scale=100)
+    for part, size in sizes[100].items():
+        assert sizes[150][part] == pytest.approx(size * 1.5, rel=0.05), (part, sizes)
