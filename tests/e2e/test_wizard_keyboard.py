@@ -135,6 +135,26 @@ def _choose_radio(page, option: str) -> None:
     pytest.fail(f"radio option {option!r} not reachable with arrow keys")
 
 
+def _choose_file(page, path: Path) -> None:
+    """Enter on the focused Upload button opens the file chooser; the file is picked there.
+
+    Streamlit sometimes redraws the uploader just after the page looks idle, and a key
+    press landing in that instant is lost (the same happens to a person, who presses
+    again): up to three presses are allowed, each on the freshly focused button.
+    """
+    for _ in range(3):
+        wait_idle(page)
+        wait_focus(page, button("Upload"))
+        try:
+            with page.expect_file_chooser(timeout=5_000) as chooser:
+                page.keyboard.press("Enter")
+        except Exception:  # noqa: BLE001 - playwright TimeoutError: press again
+            continue
+        chooser.value.set_files(str(path))
+        return
+    pytest.fail(f"Enter on the Upload button never opened the file chooser; focus: {active(page)}")
+
+
 def _generate_and_publish(page, app: RunningApp, lang: str, name: str, *, webpage: bool) -> str | None:
     # Review page: focus is on "Make it".
     focused = wait_focus(page, button(TEXT[lang]["make"]))
@@ -197,9 +217,7 @@ def test_csv_summary_from_home_to_publish_with_the_keyboard_only(app: RunningApp
         el = wait_focus(page, button("Upload"))
         assert el.get("tag") == "button" and "Upload" in el.get("text", ""), (
             f"focus should be on the file chooser button: {el}")
-        with page.expect_file_chooser() as chooser:
-            page.keyboard.press("Enter")
-        chooser.value.set_files(str(case["file"]))
+        _choose_file(page, case["file"])
         page.get_by_text(Path(case["file"]).name).first.wait_for(timeout=30_000)
         _submit(page, lang)
         for step, choice in enumerate(case["choices"], start=2):
