@@ -9,6 +9,7 @@ promise the same thing: output that passes its checks, or a plain explanation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -67,6 +68,7 @@ class GenerationContext:
     base_dir: Path = Path(".")  # relative file answers (CSV inputs) resolve against this
     feedback: list[CheckResult] = field(default_factory=list)  # previous attempt's failures
     attempt: int = 1
+    on_text: Callable[[str], None] | None = None  # receives the model's text as it streams
 
 
 class Generator(Protocol):
@@ -107,12 +109,18 @@ def ask_model(
     little warmer and never from the cache, so the rejected answer does not come back."""
     from support_system.ai import generate
 
-    return generate(  # type: ignore[return-value]
-        prompt,
-        model=ctx.model,
-        schema=schema,
-        max_tokens=max_tokens,
-        temperature=0.4 if ctx.attempt > 1 else 0.2,
-        cache=None if ctx.attempt == 1 else False,  # None: the settings decide
-        purpose=f"{ctx.job.kind}:{ctx.job.id}",
-    )
+    options: dict[str, Any] = {
+        "model": ctx.model,
+        "schema": schema,
+        "max_tokens": max_tokens,
+        "temperature": 0.4 if ctx.attempt > 1 else 0.2,
+        "cache": None if ctx.attempt == 1 else False,  # None: the settings decide
+        "purpose": f"{ctx.job.kind}:{ctx.job.id}",
+    }
+    if ctx.on_text is None:
+        return generate(prompt, **options)  # type: ignore[return-value]
+    # Someone is watching (the Preview page): pass the text on as it is written.
+    stream = generate(prompt, stream=True, **options)
+    for chunk in stream:  # type: ignore[union-attr]
+        ctx.on_text(chunk)
+    return stream.result  # type: ignore[union-attr,return-value]

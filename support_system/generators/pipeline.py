@@ -231,11 +231,13 @@ def run_pipeline(
     project_id: int | None = None,
     on_progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    on_text: Callable[[str], None] | None = None,
 ) -> PipelineResult:
     """Make the artifact for `job` from `answers` in `out_dir`; never raises ModelError.
 
     The result says whether every check passed (`ok`), what each attempt did, and, when
-    the template was used, why (`explanation`, in `lang`). Setting `cancel` stops the run
+    the template was used, why (`explanation`, in `lang`). `on_text` receives the model's
+    text as it streams (for a live view). Setting `cancel` stops the run
     at the next step boundary (a model call in flight finishes first); a cancelled run
     leaves `out_dir` as it was, apart from its result.json.
     """
@@ -244,7 +246,8 @@ def run_pipeline(
     notify = on_progress or (lambda event, info: None)
     out_dir = Path(out_dir).resolve()
     ctx = GenerationContext(
-        job=job, answers=dict(answers), lang=lang, model=model, base_dir=(base_dir or Path.cwd()).resolve()
+        job=job, answers=dict(answers), lang=lang, model=model, base_dir=(base_dir or Path.cwd()).resolve(),
+        on_text=on_text,
     )
     recorder = _Recorder(job, session_id, project_id)
     attempts: list[AttemptReport] = []

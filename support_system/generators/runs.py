@@ -41,6 +41,7 @@ class GenerationRun:
     result: PipelineResult | None = None
     error: SupportSystemError | None = None
     _events: list[RunEvent] = field(default_factory=list)
+    _text: list[str] = field(default_factory=list)  # the current attempt's model text
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _cancel: threading.Event = field(default_factory=threading.Event)
     _done: threading.Event = field(default_factory=threading.Event)
@@ -52,6 +53,17 @@ class GenerationRun:
     def add(self, kind: str, info: dict[str, Any]) -> None:
         with self._lock:
             self._events.append(RunEvent(kind, dict(info), time.monotonic()))
+            if kind == "attempt":
+                self._text.clear()
+
+    def add_text(self, chunk: str) -> None:
+        with self._lock:
+            self._text.append(chunk)
+
+    def text(self) -> str:
+        """What the model has written so far in the current attempt."""
+        with self._lock:
+            return "".join(self._text)
 
     @property
     def done(self) -> bool:
@@ -128,6 +140,7 @@ def start_generation(
                 project_id=project_id,
                 on_progress=run.add,
                 cancel=run._cancel,
+                on_text=run.add_text,
             )
             if not run.result.cancelled and run.result.main_file is not None:
                 wizard.complete(session_id)

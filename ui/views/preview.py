@@ -55,6 +55,10 @@ def _live(run: GenerationRun) -> None:
                 text=t("ui.preview.elapsed", lang, seconds=int(run.seconds)))
     with st.expander(t("ui.preview.steps", lang), expanded=True):
         st.markdown("\n".join(f"1. {line}" for line in lines))
+    text = run.text()
+    if text and not run.done:
+        with st.expander(t("ui.preview.model_text", lang), expanded=False):
+            st.code(text[-2000:], language=None, wrap_lines=True)
     if run.cancelled:
         st.info(t("ui.preview.cancelling", lang))
     elif st.button(t("ui.preview.cancel", lang), key="cancel"):

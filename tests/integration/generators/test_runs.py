@@ -1,0 +1,79 @@
+"""Background generation (`generators.runs`), as the Preview page uses it.
+
+Runs the real pipeline with the real embedded model on a wizard session made through
+the real services: the model's text must arrive while the run is still going (the live
+view), progress events come in order, a second start joins the running run instead of
+starting another, and cancelling delivers nothing new.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from support_system.core.settings import PROJECT_ROOT
+from support_system.data.db import session_scope
+from support_system.data.models import WizardStatus
+from support_system.data.repositories import ensure_local_user
+from support_system.generators.runs import RunEvent, current_run, describe, start_generation
+from support_system.jobs import wizard, workspace
+from support_system.jobs.catalogue import get_job
+
+pytestmark = [pytest.mark.model, pytest.mark.browser]
+SAMPLES = PROJECT_ROOT / "data" / "samples"
+
+
+def _answered_session(job_id: str, lang: str) -> int:
+    with session_scope() as session:
+        user = ensure_local_user(session).id
+    _, session_id = workspace.create_project(user, job_id, lang)
+    for question_id, value in get_job(job_id).samples[lang].items():
+        wizard.answer(session_id, question_id, value, lang, base_dir=SAMPLES)
+    return session_id
+
+
+def test_a_run_streams_model_text_reports_progress_and_delivers(db) -> None:
+    session_id = _answered_session("shop-page", "en")
+    run = start_generation(session_id, lang="en")
+    assert start_generation(session_id, lang="en") is run, "a second start must join the running run"
+    assert current_run(session_id) is run
+    seen_text_while_running = ""
+    deadline = time.monotonic() + 300
+    while not run.done and time.monotonic() < deadline:
+        if not seen_text_while_running and run.text():
+            seen_text_while_running = run.text()
+        time.sleep(0.02)
+    assert run.done and run.error is None, run.error
+    assert seen_text_while_running, "no model text arrived before the run ended"
+    kinds = [event.kind for event in run.events()]
+    assert kinds[0] == "attempt" and "checking" in kinds and "checked" in kinds and kinds[-1] == "done"
+    assert run.result is not None and run.result.ok
+    artifact = workspace.latest_artifact(session_id)
+    assert artifact is not None and artifact.checks_passed and (artifact.path / "index.html").is_file()
+    assert wizard.resume(session_id).status == WizardStatus.COMPLETED
+
+
+def test_cancel_before_the_first_step_delivers_nothing(db) -> None:
+    session_id = _answered_session("faq-page", "ja")
+    run = start_generation(session_id, lang="ja")
+    run.cancel()
+    assert run.wait(300)
+    # The pipeline looks at the cancel flag between steps, also after an attempt that
+    # was already under way, so the run always ends cancelled here.
+    assert run.result is not None and run.result.cancelled
+    assert workspace.latest_artifact(session_id) is None
+    assert wizard.resume(session_id).status == WizardStatus.IN_PROGRESS
+    assert run.events()[-1].kind == "cancelled"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Attempt 1: 2 of 3 checks passed. Not yet: Page is accessible"),
+    ("ja", "1 回目: 3 項目中 2 項目の確認に合格しました。 まだ直すところがあります: ページは誰にでも使いやすい"),
+])
+def test_progress_sentences_name_the_failed_checks(lang: str, expected: str) -> None:
+    from support_system.generators.base import CheckResult
+
+    checks = [CheckResult("html5lib", True), CheckResult("axe", False, ["x"]), CheckResult("vnu", True)]
+    text = describe(RunEvent("checked", {"number": 1, "passed": False, "checks": checks}, 0.0), lang)
+    assert text.startswith(expected), text
