@@ -102,3 +102,27 @@ def test_text_size_setting_scales_the_whole_page(app: RunningApp) -> None:
     set_preferences(app, font_scale=100)
     for part, size in sizes[100].items():
         assert sizes[150][part] == pytest.approx(size * 1.5, rel=0.05), (part, sizes)
+
+
+@pytest.mark.parametrize(("lang", "skip_text"), [("ja", "本文へスキップ"), ("en", "Skip to main content")])
+def test_first_tab_is_a_translated_skip_link_and_page_lang_follows_the_language(
+    app: RunningApp, lang: str, skip_text: str
+) -> None:
+    from tests.e2e.browser import active
+
+    set_preferences(app, language=lang, theme="light")
+    with chromium() as context:
+        page = context.new_page()
+        page.goto(f"{app.url}/jobs")
+        wait_idle(page)
+        page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+        page.wait_for_function(
+            f"(document.querySelector('[data-testid=stSkipToContent]') || {{}}).textContent === '{skip_text}'")
+        page.keyboard.press("Tab")
+        first = active(page)
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        after_skip = page.evaluate(
+            "document.querySelector('[data-testid=stMain]').contains(document.activeElement)")
+    assert first.get("tag") == "a" and first.get("text") == skip_text, first
+    assert after_skip, "Tab after the skip link should land inside the main content"

@@ -6,8 +6,6 @@ import streamlit as st
 from components.chrome import move_focus
 from components.session import go, open_session, user_id
 
-from support_system.agents.quick_chat import quick_chat
-from support_system.ai import get_registry, model_status
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
@@ -52,6 +50,11 @@ if suggested is not None:
                     open_session(session_id)
                     go("questions")
 st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
+
+# The LLM layer (LangChain) takes ~2 s to import on a cold server: importing it here,
+# after the form above was sent to the browser, lets the person start typing meanwhile.
+from support_system.agents.quick_chat import quick_chat  # noqa: E402
+from support_system.ai import get_registry, model_status  # noqa: E402
 
 st.header(t("home.model_heading", lang), anchor=False)
 try:
