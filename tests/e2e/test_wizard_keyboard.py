@@ -10,6 +10,7 @@ page must then be reachable at the URL the app shows.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,11 +41,13 @@ TEXT = {
         "want": "作りたいものを自由に書いてください", "next": "次へ", "make": "作る",
         "to_publish": "公開へ進む", "publish": "ページを公開する", "result": "結果（第",
         "download": "zip ファイルでダウンロード", "progress": "{total} 問中 {step} 問目",
+        "launch": "プログラムを開く", "stop": "プログラムを止める",
     },
     "en": {
         "want": "Describe it in your own words", "next": "Next", "make": "Make it",
         "to_publish": "Continue to publish", "publish": "Publish the page", "result": "Result (version",
         "download": "Download as a zip file", "progress": "Question {step} of {total}",
+        "launch": "Open the program", "stop": "Stop the program",
     },
 }
 
@@ -169,8 +172,24 @@ def _generate_and_publish(page, app: RunningApp, lang: str, name: str, *, webpag
     page.keyboard.press("Enter")
     wait_idle(page)
     if not webpage:
+        # A program is "published" as a zip to download and as an app to open.
         tab_to(page, button(TEXT[lang]["download"]), limit=30, what="the zip download")
-        return None
+        with page.expect_download(timeout=30_000) as download:
+            page.keyboard.press("Enter")
+        names = zipfile.ZipFile(download.value.path()).namelist()
+        assert any(n.endswith("/app.py") for n in names) and any(n.endswith("/program.py") for n in names), names
+        tab_to(page, button(TEXT[lang]["launch"]), limit=30, what="Open the program")
+        page.keyboard.press("Enter")
+        link = page.locator('[data-testid="stMain"] a[href^="http://127.0.0.1"]').first
+        link.wait_for(timeout=120_000)
+        wait_idle(page)
+        screenshot(page, f"kb-{name}-app-running")
+        url = link.get_attribute("href")
+        assert httpx.get(url, timeout=10).status_code == 200, "the program's app does not answer"
+        tab_to(page, button(TEXT[lang]["stop"]), limit=30, what="Stop the program")
+        page.keyboard.press("Enter")
+        wait_idle(page)
+        return url
     tab_to(page, button(TEXT[lang]["publish"]), limit=30, what="Publish the page")
     page.keyboard.press("Enter")
     wait_idle(page)
@@ -227,7 +246,9 @@ def test_csv_summary_from_home_to_publish_with_the_keyboard_only(app: RunningApp
             if choice is not None:
                 _choose_radio(page, choice)
             _submit(page, lang)
-        _generate_and_publish(page, app, lang, f"csv-{lang}", webpage=False)
-        text = page.inner_text('[data-testid="stMain"]')
+        app_url = _generate_and_publish(page, app, lang, f"csv-{lang}", webpage=False)
         assert mouse_events(page) == 0, "the page received pointer events"
-    assert ("表（CSV）の集計" if lang == "ja" else "Summarise a spreadsheet") in text
+        # The app answered while it ran; after Stop it is gone.
+        assert app_url and re.match(r"http://127\.0\.0\.1:\d+/?$", app_url), app_url
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(app_url, timeout=5)
