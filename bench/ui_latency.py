@@ -72,20 +72,11 @@ from urllib.parse import parse_qs, urlparse
 
 from support_system.core.i18n import t
 from support_system.core.settings import PROJECT_ROOT
+from support_system.generators.checks.tools import CHROMIUM, CHROMIUM_ARGS
 from support_system.jobs.catalogue import get_job, load_catalogue
 from support_system.jobs.questions import progress
 from support_system.jobs.suggest import suggest_jobs
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 COLD_STARTS = 3
 HEALTH_TIMEOUT_S = 120
 STEP_TIMEOUT_MS = 30_000
@@ -513,7 +504,7 @@ def main() -> int:
     server: Server | None = None
     failed: str | None = None
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         try:
             for i in range(COLD_STARTS):
                 if server is not None:

@@ -24,11 +24,9 @@ from typing import Any
 import pytest
 
 from support_system.core.settings import PROJECT_ROOT
+from support_system.generators.checks.tools import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import TEST_MODEL_DIR
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("SUPPORT_SYSTEM_SCREENSHOTS", PROJECT_ROOT / ".state-test" / "screenshots"))
 IDLE = '[data-test-script-state="notRunning"]'
@@ -103,7 +101,7 @@ def chromium(**context_args: Any) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         try:
             context = browser.new_context(viewport={"width": 1100, "height": 900}, **context_args)
             yield context

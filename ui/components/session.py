@@ -74,3 +74,15 @@ def go(page: str) -> None:
     """Switch to `page` (file stem in ui/views), carrying the open session in the URL."""
     sid = st.session_state.get("wizard_id")
     st.switch_page(str(VIEWS_DIR / f"{page}.py"), query_params={"s": str(sid)} if sid else None)
+
+
+def require_session(lang: str) -> int:
+    """The open wizard session, or a short "choose a job first" note and stop the page."""
+    session_id = current_session()
+    if session_id is None:
+        from support_system.core.i18n import t
+
+        st.info(t("ui.no_session", lang))
+        st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
+        st.stop()
+    return session_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 from components.chrome import move_focus
-from components.session import current_session, go, preferences
+from components.session import go, preferences, require_session
 
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
@@ -14,12 +14,8 @@ from support_system.jobs import wizard
 from support_system.jobs.spec import checklist, spec_lines
 
 lang: str = st.session_state.get("lang", get_settings().language)
-session_id = current_session()
 st.title(t("ui.edit.title", lang), anchor=False)
-if session_id is None:
-    st.info(t("ui.no_session", lang))
-    st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
-    st.stop()
+session_id = require_session(lang)
 
 state = wizard.resume(session_id)
 job = state.job

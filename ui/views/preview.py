@@ -11,7 +11,7 @@ import html
 import pandas as pd
 import streamlit as st
 from components.chrome import move_focus
-from components.session import current_session, go, preferences
+from components.session import go, preferences, require_session
 
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
@@ -30,12 +30,8 @@ from support_system.jobs.tables import read_table
 from support_system.publishing.preview import load_preview
 
 lang: str = st.session_state.get("lang", get_settings().language)
-session_id = current_session()
 st.title(t("ui.preview.title", lang), anchor=False)
-if session_id is None:
-    st.info(t("ui.no_session", lang))
-    st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
-    st.stop()
+session_id = require_session(lang)
 
 state = wizard.resume(session_id)
 job = state.job

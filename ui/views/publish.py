@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 from components.chrome import move_focus
 from components.services import site_base_url
-from components.session import current_session, go
+from components.session import go, require_session
 
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
@@ -19,12 +19,8 @@ from support_system.publishing.launcher import launch_gradio
 from support_system.publishing.site import site_url, sites_root
 
 lang: str = st.session_state.get("lang", get_settings().language)
-session_id = current_session()
 st.title(t("ui.publish.title", lang), anchor=False)
-if session_id is None:
-    st.info(t("ui.no_session", lang))
-    st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
-    st.stop()
+session_id = require_session(lang)
 
 state = wizard.resume(session_id)
 job = state.job

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 from components.chrome import move_focus
 from components.question_field import render_field
-from components.session import current_session, go, preferences
+from components.session import current_session, go, preferences, require_session
 
 from support_system.core.errors import AnswerInvalid, InvalidUpload, SupportSystemError
 from support_system.core.i18n import t
@@ -21,12 +21,9 @@ from support_system.jobs.catalogue import QuestionType
 from support_system.jobs.questions import propose_answer
 
 lang: str = st.session_state.get("lang", get_settings().language)
-session_id = current_session()
-if session_id is None:
+if current_session() is None:
     st.title(t("ui.nav.questions", lang), anchor=False)
-    st.info(t("ui.no_session", lang))
-    st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
-    st.stop()
+session_id = require_session(lang)
 
 state = wizard.resume(session_id)
 if state.finished:
