@@ -60,7 +60,7 @@ def main() -> None:
     pages = [
         page("home", "🏠", default=True), page("jobs", "🧰"), page("questions", "💬"),
         page("edit", "📝"), page("preview", "👀"), page("publish", "🚀"),
-        page("projects", "🗂️"), page("settings", "⚙️"),
+        page("projects", "🗂️"), page("knowledge", "📚"), page("settings", "⚙️"),
     ]
     st.navigation(pages).run()
 

