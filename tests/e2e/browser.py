@@ -229,10 +229,12 @@ def app_state(app: RunningApp) -> Iterator[None]:
         reset_engine_cache()
 
 
-def seed_project(app: RunningApp, job_id: str, lang: str, *, make: bool = True) -> int:
-    """A project with every question answered from the job's samples and, if `make`,
-    an artifact made from the tested template (no model call: quick and deterministic).
-    Returns the wizard session id."""
+def seed_project(
+    app: RunningApp, job_id: str, lang: str, *, make: bool = True, answered: int | None = None
+) -> int:
+    """A project with its questions answered from the job's samples (all, or the first
+    `answered`) and, if `make`, an artifact made from the tested template (no model
+    call: quick and deterministic). Returns the wizard session id."""
     from support_system.data.db import session_scope
     from support_system.data.repositories import ensure_local_user
     from support_system.generators.pipeline import Budget, run_pipeline
@@ -246,7 +248,7 @@ def seed_project(app: RunningApp, job_id: str, lang: str, *, make: bool = True) 
         job = get_job(job_id)
         project_id, session_id = workspace.create_project(user, job_id, lang)
         base = PROJECT_ROOT / "data" / "samples"
-        for question in job.questions:
+        for question in job.questions[:answered]:
             if question.id in job.samples[lang]:
                 wizard.answer(session_id, question.id, job.samples[lang][question.id], lang, base_dir=base)
         if make:

@@ -30,7 +30,7 @@ from tests.e2e.browser import (
 )
 
 pytestmark = pytest.mark.browser
-PAGES = ["home", "jobs", "questions", "edit", "preview", "publish", "projects", "settings"]
+PAGES = ["home", "jobs", "questions", "edit", "preview", "publish", "projects", "knowledge", "settings"]
 CHECKED_RULES: set[str] = set()
 
 
@@ -43,9 +43,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 @pytest.fixture(scope="module")
 def sessions(app: RunningApp) -> dict[str, int]:
-    """A half-answered wizard (for Questions) and a made page (for Edit/Preview/Publish)."""
+    """A wizard on its file question (for Questions) and a made page (Edit/Preview/Publish)."""
     return {
-        "questions": seed_project(app, "csv-summary", "en", make=False),
+        "questions": seed_project(app, "csv-summary", "en", make=False, answered=0),
         "made": seed_project(app, "shop-page", "en"),
     }
 
@@ -92,6 +92,8 @@ def test_text_size_setting_scales_the_whole_page(app: RunningApp) -> None:
             page = context.new_page()
             page.goto(f"{app.url}/jobs")
             wait_idle(page)
+            page.wait_for_selector('[data-testid="stMain"] h1')
+            page.wait_for_selector('[data-testid="stMain"] input')
             sizes[scale] = page.evaluate("""() => {
               const px = (sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
               const main = document.querySelector('[data-testid="stMain"]');

@@ -8,8 +8,8 @@ documented patches do it from the page itself:
   base theme (started with `--theme.base light`); font size scales the root `rem`, which
   every Streamlit size derives from, so the whole page grows, not just paragraphs.
 * A script (st.html with JavaScript, run in the app's own document — our code, never
-  generated content) sets `<html lang>`, translates Streamlit's own skip link, and
-  moves focus where the person should continue: the new question's field, or an error
+  generated content) sets `<html lang>`, translates Streamlit's own skip link, gives
+  the file drop zone a valid role (see the script), and moves focus where the person should continue: the new question's field, or an error
   message.
 """
 
@@ -39,6 +39,17 @@ _CHROME_JS = """
     return Boolean(skip);
   };
   if (!relabel()) setTimeout(relabel, 300);
+  // Streamlit's file drop zone is a section with role "presentation", an aria-label
+  // and tabindex: axe "presentation-role-conflict". As a labelled group it is valid
+  // and screen readers announce its label. Watched, because uploaders come and go.
+  if (!window.__ssAriaPatch) {
+    const patch = () => doc.querySelectorAll('[data-testid="stFileUploaderDropzone"][role="presentation"]')
+      .forEach((zone) => zone.setAttribute("role", "group"));
+    window.__ssAriaPatch = new MutationObserver(patch);
+    window.__ssAriaPatch.observe(doc.body, {subtree: true, childList: true, attributes: true,
+                                            attributeFilter: ["role"]});
+    patch();
+  }
 })();
 </script>
 """
