@@ -89,17 +89,8 @@ def _stream_and_save(
 ) -> Iterator[str]:
     stream = generate(messages, model, stream=True, max_tokens=max_tokens, temperature=0.3,
                       purpose="chat", user_id=user_id)
-    parts: list[str] = []
-    try:
-        for piece in stream:
-            parts.append(piece)
-            yield piece
-    except ModelError:
-        if parts:
-            _save_reply(reply.conversation_id, "".join(parts), sender="assistant", partial=True)
-        raise
+    yield from _relay_and_save(reply, stream)
     reply.result = stream.result
-    _save_reply(reply.conversation_id, "".join(parts), sender="assistant", partial=False)
 
 
 def _save_reply(conversation_id: int, content: str, *, sender: str, partial: bool) -> None:

@@ -69,7 +69,32 @@ class E5Embedding(BaseEmbedding):
         return self._e5().passage(list(texts)).tolist()
 
 
-class StaticEmbedding(BaseEmbedding):
+def _unit_rows(vectors: np.ndarray) -> list[Embedding]:
+    """Rows scaled to length 1, so a dot product is the cosine similarity."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.where(norms == 0, 1, norms)).tolist()
+
+
+class _SymmetricEmbedding(BaseEmbedding):
+    """A model that embeds queries and passages the same way: everything goes to `_encode`."""
+
+    def _encode(self, texts: list[str]) -> list[Embedding]:
+        raise NotImplementedError
+
+    def _get_query_embedding(self, query: str) -> Embedding:
+        return self._encode([query])[0]
+
+    async def _aget_query_embedding(self, query: str) -> Embedding:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> Embedding:
+        return self._encode([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
+        return self._encode(texts)
+
+
+class StaticEmbedding(_SymmetricEmbedding):
     """tokenlearn-static-model: 64-d static vectors, normalised here for cosine scores."""
 
     model_name: str = "tokenlearn-static-64d"
@@ -86,23 +111,10 @@ class StaticEmbedding(BaseEmbedding):
         from static_model import get_embeddings
 
         vectors = np.asarray(get_embeddings(list(texts)), dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return (vectors / np.where(norms == 0, 1, norms)).tolist()
-
-    def _get_query_embedding(self, query: str) -> Embedding:
-        return self._encode([query])[0]
-
-    async def _aget_query_embedding(self, query: str) -> Embedding:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> Embedding:
-        return self._encode([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
-        return self._encode(texts)
+        return _unit_rows(vectors)
 
 
-class OllamaEmbedding(BaseEmbedding):
+class OllamaEmbedding(_SymmetricEmbedding):
     """An Ollama host's embedding model (`/api/embed`), vectors normalised for cosine."""
 
     model_name: str = "nomic-embed-text"
@@ -125,20 +137,7 @@ class OllamaEmbedding(BaseEmbedding):
         except Exception as exc:  # noqa: BLE001 - any transport or model error means "not available"
             raise EmbeddingUnavailable(str(exc), model=self.model_name, host=self.host) from exc
         vectors = np.asarray(response.embeddings, dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return (vectors / np.where(norms == 0, 1, norms)).tolist()
-
-    def _get_query_embedding(self, query: str) -> Embedding:
-        return self._encode([query])[0]
-
-    async def _aget_query_embedding(self, query: str) -> Embedding:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> Embedding:
-        return self._encode([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
-        return self._encode(texts)
+        return _unit_rows(vectors)
 
 
 def embedding_key(rag: RAGSettings) -> str:
