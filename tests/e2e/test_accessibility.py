@@ -2,8 +2,8 @@
 
 axe comes from the npm package (node_modules/axe-core, installed by the scripts) and is
 injected into each page after Streamlit finished drawing it. Every rule axe knows is
-run (WCAG 2.0/2.1 A and AA and best practices); the rule ids are printed so the log
-shows what was checked. Screenshots of every page in both themes are written for review
+run (WCAG 2.0/2.1 A and AA and best practices); the rule ids are printed to the log
+(also on success) and written to `axe-rules-<theme>.txt` beside the screenshots. Screenshots of every page in both themes are written for review
 (SUPPORT_SYSTEM_SCREENSHOTS, default .state-test/screenshots).
 
 The generated page inside Preview is a `data:` URL in an opaque-origin frame; axe does
@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.browser import (
+    SCREENSHOTS,
     RunningApp,
     chromium,
     dump,
@@ -31,7 +32,6 @@ from tests.e2e.browser import (
 
 pytestmark = pytest.mark.browser
 PAGES = ["home", "jobs", "questions", "edit", "preview", "publish", "projects", "knowledge", "settings"]
-CHECKED_RULES: set[str] = set()
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +61,12 @@ def _url(app: RunningApp, page: str, sessions: dict[str, int]) -> str:
 
 
 @pytest.mark.parametrize("theme", ["light", "high-contrast", "dark"])
-def test_every_page_has_no_axe_violations(app: RunningApp, sessions: dict[str, int], theme: str) -> None:
+def test_every_page_has_no_axe_violations(
+    app: RunningApp, sessions: dict[str, int], theme: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     set_preferences(app, theme=theme, language="en")
     failures: dict[str, list] = {}
+    checked: set[str] = set()
     with chromium() as context:
         page = context.new_page()
         for name in PAGES:
@@ -72,11 +75,14 @@ def test_every_page_has_no_axe_violations(app: RunningApp, sessions: dict[str, i
             page.wait_for_function(f"document.documentElement.dataset.ssTheme === '{theme}'")
             page.wait_for_timeout(300)
             result = run_axe(page)
-            CHECKED_RULES.update(result["rules"])
+            checked.update(result["rules"])
             screenshot(page, f"page-{name}-{theme}")
             if result["violations"]:
                 failures[name] = result["violations"]
-    print(f"\naxe rules checked ({len(CHECKED_RULES)}): {' '.join(sorted(CHECKED_RULES))}")
+    rules = f"axe rules checked in the {theme} theme ({len(checked)}): {' '.join(sorted(checked))}"
+    with capsys.disabled():  # shown in every run's log, not only when the test fails
+        print(f"\n{rules}")
+    (SCREENSHOTS / f"axe-rules-{theme}.txt").write_text(rules + "\n", encoding="utf-8")
     summary = [f"{page}: {v['id']} ({v['impact']}) at {[n['target'] for n in v['nodes']][:3]}"
                for page, found in failures.items() for v in found]
     assert not failures, "axe violations in the {} theme:\n{}\n\ndetails:\n{}".format(
