@@ -13,7 +13,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.browser import RunningApp, app_state, chromium, screenshot, seed_project, start_app, wait_idle
+from tests.e2e.browser import (
+    RunningApp,
+    app_state,
+    chromium,
+    screenshot,
+    seed_project,
+    start_app,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
