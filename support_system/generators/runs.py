@@ -104,7 +104,7 @@ def forget_run(session_id: int) -> None:
 
 
 def start_generation(
-    session_id: int, *, lang: str, model: str | None = None, budget: Budget = Budget()
+    session_id: int, *, lang: str, model: str | None = None, budget: Budget | None = None
 ) -> GenerationRun:
     """Make the artifact for a wizard session on a background thread.
 
@@ -114,6 +114,8 @@ def start_generation(
     """
     from support_system.jobs import wizard, workspace
     from support_system.jobs.questions import effective_answers
+
+    budget = budget or Budget()
 
     with _RUNS_LOCK:
         running = _RUNS.get(session_id)
