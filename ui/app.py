@@ -14,6 +14,7 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `components` for the pages
 
 from components.chrome import apply_chrome  # noqa: E402
+from components.services import housekeeping  # noqa: E402
 from components.session import preferences, user_id  # noqa: E402
 
 from support_system.core.i18n import LANGUAGES, t  # noqa: E402
@@ -38,6 +39,7 @@ def _switch_language() -> None:
 
 
 def main() -> None:
+    housekeeping()
     prefs = preferences()
     apply_to_settings(prefs)
     lang = _language()

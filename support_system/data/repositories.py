@@ -36,6 +36,7 @@ from support_system.data.models import (
 )
 
 LOCAL_USERNAME = "local"
+INTERRUPTED = "interrupted"  # Execution.error of a run a crash or restart cut off
 
 
 def _insert(session: Session, model: type) -> Any:
@@ -314,6 +315,33 @@ def finish_execution(
     execution.error = error
     session.commit()
     return execution
+
+
+def interrupt_stale_executions(session: Session, *, started_before: datetime) -> int:
+    """Close executions still RUNNING that began before `started_before` (a crash or a
+    restart ended them: nothing will ever finish them) as FAILED "interrupted"; commits.
+
+    Returns how many were closed. Only safe where runs live in the calling process
+    (the embedded set-up): with several app processes sharing one database, a run
+    started by another process may still be going.
+    """
+    result = session.execute(
+        update(Execution)
+        .where(Execution.status == ExecutionStatus.RUNNING, Execution.started_at < started_before)
+        .values(status=ExecutionStatus.FAILED, error=INTERRUPTED, ended_at=utcnow())
+    )
+    session.commit()
+    return result.rowcount or 0
+
+
+def latest_execution(session: Session, session_id: int) -> Execution | None:
+    """The newest execution of a wizard session, whatever its outcome."""
+    return session.scalar(
+        select(Execution)
+        .where(Execution.session_id == session_id)
+        .order_by(Execution.id.desc())
+        .limit(1)
+    )
 
 
 def add_artifact(

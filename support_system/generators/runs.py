@@ -18,6 +18,7 @@ from typing import Any
 
 from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
+from support_system.data.models import utcnow
 from support_system.generators.pipeline import Budget, PipelineResult, run_pipeline
 
 log = get_logger(__name__)
@@ -87,6 +88,33 @@ class GenerationRun:
 
 _RUNS: dict[int, GenerationRun] = {}
 _RUNS_LOCK = threading.Lock()
+PROCESS_STARTED = utcnow()  # runs live in this process: older RUNNING rows are orphans
+
+
+def recover_interrupted() -> int:
+    """Close generations a crash or restart cut off (their Execution rows still say
+    RUNNING), so history tells the truth and the page can say what happened. Returns
+    how many were closed. Call once when the app process starts."""
+    from support_system.data.db import session_scope
+    from support_system.data.repositories import interrupt_stale_executions
+
+    with session_scope() as session:
+        closed = interrupt_stale_executions(session, started_before=PROCESS_STARTED)
+    if closed:
+        log.warning("generation.interrupted_runs_closed", count=closed)
+    return closed
+
+
+def was_interrupted(session_id: int) -> bool:
+    """True when this session's newest generation was cut off by a crash or restart."""
+    from support_system.data import repositories
+    from support_system.data.db import session_scope
+
+    if current_run(session_id) is not None:
+        return False
+    with session_scope() as session:
+        execution = repositories.latest_execution(session, session_id)
+        return execution is not None and execution.error == repositories.INTERRUPTED
 
 
 def current_run(session_id: int) -> GenerationRun | None:

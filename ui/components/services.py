@@ -29,3 +29,11 @@ def site_base_url() -> str:
         log.warning("sites.port_busy", port=port)
         server = serve_in_background(0)
     return server_url(server)
+
+
+@st.cache_resource(show_spinner=False)
+def housekeeping() -> int:
+    """Once per app process: close generations a crash or restart cut off."""
+    from support_system.generators.runs import recover_interrupted
+
+    return recover_interrupted()

@@ -23,6 +23,7 @@ from support_system.generators.runs import (
     describe,
     forget_run,
     start_generation,
+    was_interrupted,
 )
 from support_system.jobs import wizard, workspace
 from support_system.jobs.catalogue import LAYOUT_QUESTION
@@ -76,6 +77,9 @@ if run is not None:
     elif run.result is not None and run.result.cancelled:
         st.info(t("ui.preview.cancelled", lang))
     forget_run(session_id)
+
+elif was_interrupted(session_id):
+    st.warning(t("ui.preview.interrupted", lang), icon="⚠️")
 
 artifact = workspace.latest_artifact(session_id)
 if artifact is None:

@@ -77,3 +77,23 @@ def test_progress_sentences_name_the_failed_checks(lang: str, expected: str) -> 
     checks = [CheckResult("html5lib", True), CheckResult("axe", False, ["x"]), CheckResult("vnu", True)]
     text = describe(RunEvent("checked", {"number": 1, "passed": False, "checks": checks}, 0.0), lang)
     assert text.startswith(expected), text
+
+
+def test_a_run_cut_off_by_a_restart_is_closed_and_reported(db, monkeypatch) -> None:
+    """A RUNNING execution older than this process can only be an orphan of a crash."""
+    from support_system.data.models import Execution, ExecutionStatus, utcnow
+    from support_system.data.repositories import start_execution
+    from support_system.generators import runs
+
+    monkeypatch.setattr(runs, "_RUNS", {})  # runs of earlier tests (other databases, same ids)
+    session_id = _answered_session("shop-page", "ja")
+    with session_scope() as session:
+        orphan = start_execution(session, kind="generate:webpage", goal="shop-page", session_id=session_id).id
+    assert not runs.was_interrupted(session_id)
+    monkeypatch.setattr(runs, "PROCESS_STARTED", utcnow())  # "the app restarted after it began"
+    assert runs.recover_interrupted() == 1
+    with session_scope() as session:
+        row = session.get(Execution, orphan)
+        assert row.status == ExecutionStatus.FAILED and row.error == "interrupted" and row.ended_at
+    assert runs.was_interrupted(session_id)
+    assert runs.recover_interrupted() == 0  # closed once
