@@ -94,7 +94,6 @@ except (OSError, ValueError, KeyError) as exc:
     st.error(t("ui.preview.unreadable", lang, detail=str(exc)))
     st.stop()
 
-passed = sum(1 for c in preview.checks if c.get("passed"))
 checks = [*preview.checks, *([preview.run] if preview.run else [])]
 total_passed = sum(1 for c in checks if c.get("passed"))
 summary = t("checks.summary", lang, passed=total_passed, total=len(checks))

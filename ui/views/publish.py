@@ -16,7 +16,7 @@ from support_system.core.settings import get_settings
 from support_system.jobs import wizard, workspace
 from support_system.publishing.export import export_zip
 from support_system.publishing.launcher import launch_gradio
-from support_system.publishing.site import site_url, sites_root
+from support_system.publishing.site import publish, site_url, sites_root
 
 lang: str = st.session_state.get("lang", get_settings().language)
 st.title(t("ui.publish.title", lang), anchor=False)
@@ -41,12 +41,8 @@ if job.kind == "webpage":
     st.header(t("ui.publish.site_heading", lang), anchor=False)
     st.write(t("ui.publish.site_text", lang))
     if st.button(t("ui.publish.publish", lang), type="primary", key="publish"):
-        try:
-            from support_system.publishing.site import publish
-
-            published = publish(artifact.path, project_slug, page_slug, owner=str(project_id),
-                                base_url=site_base_url())
-            st.session_state.published_url = published.url
+        try:  # the page below reads what is published from the site folder itself
+            publish(artifact.path, project_slug, page_slug, owner=str(project_id), base_url=site_base_url())
         except SupportSystemError as error:
             st.error(error.message(lang))
     if (sites_root() / project_slug / page_slug).is_dir():
