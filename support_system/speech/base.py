@@ -17,7 +17,6 @@ from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from support_system.core.settings import SpeechSettings
-
 from support_system.speech.errors import InvalidAudio
 
 #: What every STT engine is given: 16 kHz mono float32 in [-1, 1] (Whisper's and Vosk's rate,

@@ -22,7 +22,9 @@ class EngineUnavailable(SpeechError):
 
     message_key = "speech.errors.engine_unavailable"
 
-    def __init__(self, detail: str = "", *, engine: str = "", install: str = "", **params: Any) -> None:
+    def __init__(
+        self, detail: str = "", *, engine: str = "", install: str = "", **params: Any
+    ) -> None:
         super().__init__(detail, engine=engine, install=install, **params)
         self.engine = engine
 
