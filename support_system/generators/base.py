@@ -20,6 +20,7 @@ from support_system.jobs.catalogue import Job
 
 if TYPE_CHECKING:
     from support_system.ai import GenerationResult
+    from support_system.rag.retrieve import Hit
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Draft:
     tokens_in: int = 0
     tokens_out: int = 0
     notes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # knowledge-base documents the model was shown
     meta: dict[str, Any] = field(default_factory=dict)  # generator-private (e.g. the model's copy)
 
 
@@ -69,6 +71,7 @@ class GenerationContext:
     feedback: list[CheckResult] = field(default_factory=list)  # previous attempt's failures
     attempt: int = 1
     on_text: Callable[[str], None] | None = None  # receives the model's text as it streams
+    knowledge: list[Hit] = field(default_factory=list)  # passages of the person's documents
 
 
 class Generator(Protocol):
@@ -100,6 +103,24 @@ def feedback_text(feedback: list[CheckResult], per_check: int = 5) -> str:
         if not check.passed
         for message in check.messages[:per_check]
     )
+
+
+def knowledge_query(ctx: GenerationContext) -> str:
+    """What to look up in the knowledge base: the job's title and the first short text
+    answer (the shop's or person's name in the page jobs).
+
+    Short on purpose: relevance needs a share of the query's words in the passage
+    (`rag.retrieve.MIN_COVERAGE`), and every address or phone line added dilutes it.
+    """
+    first = next(
+        (
+            v
+            for v in ctx.answers.values()
+            if isinstance(v, str) and 0 < len(v) <= 80 and "\n" not in v and not v.startswith("/")
+        ),
+        "",
+    )
+    return f"{ctx.job.title.get(ctx.lang)} {first}".strip()
 
 
 def ask_model(

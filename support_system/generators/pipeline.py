@@ -26,8 +26,15 @@ from support_system.core.i18n import t
 from support_system.core.logging import get_logger
 from support_system.data.models import ExecutionStatus
 from support_system.generators import get_generator
-from support_system.generators.base import CheckResult, Draft, GenerationContext, Generator
+from support_system.generators.base import (
+    CheckResult,
+    Draft,
+    GenerationContext,
+    Generator,
+    knowledge_query,
+)
 from support_system.jobs.catalogue import Job
+from support_system.rag.context import knowledge_for
 
 log = get_logger(__name__)
 
@@ -75,6 +82,7 @@ class PipelineResult:
     seconds: float
     execution_id: int | None = None
     cancelled: bool = False
+    sources: list[str] = field(default_factory=list)  # knowledge-base documents used
 
     @property
     def models(self) -> list[str]:
@@ -102,6 +110,7 @@ class PipelineResult:
             "fallback_used": self.fallback_used,
             "explanation": self.explanation,
             "not_customised": self.not_customised,
+            "sources": self.sources,
             "attempts": [
                 {**asdict(a), "checks": [c.to_dict() for c in a.checks]} for a in self.attempts
             ],
@@ -232,12 +241,15 @@ def run_pipeline(
     on_progress: Progress | None = None,
     cancel: threading.Event | None = None,
     on_text: Callable[[str], None] | None = None,
+    use_knowledge: bool = True,
 ) -> PipelineResult:
     """Make the artifact for `job` from `answers` in `out_dir`; never raises ModelError.
 
     The result says whether every check passed (`ok`), what each attempt did, and, when
     the template was used, why (`explanation`, in `lang`). `on_text` receives the model's
-    text as it streams (for a live view). Setting `cancel` stops the run
+    text as it streams (for a live view). With `use_knowledge` the person's relevant
+    knowledge-base passages go into the prompt and the documents used are listed in the
+    result (`sources`). Setting `cancel` stops the run
     at the next step boundary (a model call in flight finishes first); a cancelled run
     leaves `out_dir` as it was, apart from its result.json.
     """
@@ -249,6 +261,9 @@ def run_pipeline(
         job=job, answers=dict(answers), lang=lang, model=model, base_dir=(base_dir or Path.cwd()).resolve(),
         on_text=on_text,
     )
+    if use_knowledge:
+        notify("knowledge", {})
+        ctx.knowledge = knowledge_for(knowledge_query(ctx), project=project_id)
     recorder = _Recorder(job, session_id, project_id)
     attempts: list[AttemptReport] = []
     winner: Draft | None = None
@@ -351,6 +366,7 @@ def run_pipeline(
         fallback_used=fallback_used,
         explanation=explanation,
         not_customised=not_customised,
+        sources=list(winner.sources),
         run=run_check,
         outputs=_list_outputs(out_dir / OUTPUT_DIR, out_dir),
         seconds=time.monotonic() - started,

@@ -26,15 +26,19 @@ import math
 import re
 import string
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
 from support_system.core.errors import AnswerInvalid, InvalidUpload, ModelError
 from support_system.core.logging import get_logger
+
+if TYPE_CHECKING:
+    from support_system.rag.retrieve import Hit
+
 from support_system.jobs.catalogue import (
     CHOICE_TYPES,
     TEXT_TYPES,
@@ -750,15 +754,15 @@ def _answers_text(job: Job, answers: Mapping[str, Any], lang: str) -> str:
 _FACT_TOKENS = re.compile(r"\d+|[\w.+-]+@[\w-]+\.[\w.]+|https?://\S+|www\.\S+")
 
 
-def invents_facts(value: Any, answers: Mapping[str, Any]) -> bool:
+def invents_facts(value: Any, answers: Mapping[str, Any], documents: str = "") -> bool:
     """True when a proposed text has numbers, e-mail addresses or URLs the person never gave.
 
     Small models invent opening hours and prices (see DESIGN §5); a proposal may only
-    repeat such facts from the answers, never add them.
+    repeat such facts from the answers or from the person's own `documents` text.
     """
     texts = value if isinstance(value, list) else [value]
     known = unicodedata.normalize(
-        "NFKC", " ".join(str(v) for v in answers.values() if v is not None)
+        "NFKC", " ".join([*(str(v) for v in answers.values() if v is not None), documents])
     )
     for text in texts:
         if not isinstance(text, str):
@@ -778,6 +782,7 @@ def propose_answer(
     use_llm: bool = True,
     model: str | None = None,
     base_dir: Path | None = None,
+    knowledge: Sequence[Hit] = (),
 ) -> Any:
     """ "Decide for me": a valid answer to offer (the person still confirms it), or None.
 
@@ -786,6 +791,8 @@ def propose_answer(
     fitting column. `decide: llm` asks the model for a value held to a schema, validates
     it like a typed answer, rejects invented numbers/addresses, and falls back to the
     default on any model error or bad proposal, so the button always does something sane.
+    `knowledge` (passages of the person's own documents, see `rag.context`) is shown to
+    the model, and facts it contains count as given.
     """
     if question.decide == "none":
         return None
@@ -793,7 +800,7 @@ def propose_answer(
     if question.decide == "default" or not use_llm:
         return fallback
     try:
-        proposal = _ask_model(job, question, answers, lang, model, base_dir)
+        proposal = _ask_model(job, question, answers, lang, model, base_dir, knowledge)
         value = validate_answer(question, proposal, lang, base_dir=base_dir, answers=answers)
     except (ModelError, AnswerInvalid) as error:
         log.info(
@@ -804,20 +811,23 @@ def propose_answer(
             detail=error.detail,
         )
         return fallback
-    problem = _proposal_problem(question, value, answers)
+    documents = " ".join(hit.text for hit in knowledge)
+    problem = proposal_problem(question, value, answers, documents)
     if problem:
         log.info("proposal_rejected", job=job.id, question=question.id, error=problem)
         return fallback
     return value
 
 
-def _proposal_problem(question: Question, value: Any, answers: Mapping[str, Any]) -> str | None:
+def proposal_problem(
+    question: Question, value: Any, answers: Mapping[str, Any], documents: str = ""
+) -> str | None:
     """Why a valid-looking proposal is still not worth offering, or None."""
     if value is None:
         return "empty"
     if question.type not in (*TEXT_TYPES, QuestionType.LIST) or question.columns_from:
         return None  # colours, numbers, choices and column names carry no invented facts
-    if invents_facts(value, answers):
+    if invents_facts(value, answers, documents):
         return "invented_facts"
     examples = {question.example.ja, question.example.en} if question.example else set()
     if value in examples or value in answers.values():
@@ -832,9 +842,11 @@ def _ask_model(
     lang: str,
     model: str | None,
     base_dir: Path | None,
+    knowledge: Sequence[Hit] = (),
 ) -> Any:
     from support_system.ai import generate
     from support_system.ai.prompts import render
+    from support_system.rag.context import passages_text
 
     columns = column_choices(question, answers, base_dir=base_dir) if question.columns_from else []
     if question.choices:
@@ -854,6 +866,7 @@ def _ask_model(
         value_type=_VALUE_TYPES.get(question.type, "text"),
         choices=choices,
         answers=_answers_text(job, answers, lang),
+        knowledge=passages_text(list(knowledge)),
     )
     long = question.type in (QuestionType.LONG_TEXT, QuestionType.LIST)
     result = generate(

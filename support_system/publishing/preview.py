@@ -26,6 +26,7 @@ class Preview:
     run: dict[str, Any] | None = None
     outputs: list[Path] = field(default_factory=list)
     explanation: str | None = None
+    sources: list[str] = field(default_factory=list)  # knowledge-base documents the model used
 
     def data_url(self) -> str | None:
         """The main page as a `data:text/html;base64,…` URL (webpages only)."""
@@ -51,4 +52,5 @@ def load_preview(artifact_dir: Path) -> Preview:
         run=report.get("run"),
         outputs=[root / p for p in report.get("outputs", [])],
         explanation=report.get("explanation"),
+        sources=[str(s) for s in report.get("sources") or []],
     )

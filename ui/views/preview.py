@@ -104,6 +104,8 @@ else:
     st.warning(f"{t('ui.preview.not_ok', lang)} {summary}", icon="⚠️")
 if preview.explanation:
     st.info(preview.explanation, icon="ℹ️")
+if preview.sources:
+    st.caption(t("ui.preview.sources", lang, sources=", ".join(preview.sources)))
 
 
 def _check_line(check: dict) -> str:

@@ -19,6 +19,7 @@ from support_system.data.preferences import effective_model
 from support_system.jobs import wizard, workspace
 from support_system.jobs.catalogue import QuestionType
 from support_system.jobs.questions import propose_answer
+from support_system.rag.context import knowledge_for, source_labels
 
 lang: str = st.session_state.get("lang", get_settings().language)
 if current_session() is None:
@@ -101,15 +102,17 @@ try:
         _refresh()
     elif pressed_decide:
         with st.spinner(t("ui.questions.deciding", lang)):
+            hits = knowledge_for(f"{state.job.title.get(lang)} {question.label.get(lang)}",
+                                 project=project_id) if question.decide == "llm" else []
             value = propose_answer(state.job, question, state.answers, lang,
                                    model=effective_model(preferences()),
-                                   base_dir=base_dir)
+                                   base_dir=base_dir, knowledge=hits)
         if value is None:
             error = t("ui.questions.decide_none", lang)
         else:
             st.session_state.proposal = ((session_id, question.id), value)
             st.session_state.field_version = version + 1
-            st.session_state.proposal_note = True
+            st.session_state.proposal_note = source_labels(hits, lang) or True
             st.rerun()
 except (AnswerInvalid, InvalidUpload) as exc:
     error = exc.message(lang)
@@ -120,8 +123,11 @@ if error:
     error_slot.error(error, icon="⚠️")
     move_focus("error")
 else:
-    if st.session_state.pop("proposal_note", False):
+    note = st.session_state.pop("proposal_note", False)
+    if note:
         st.info(t("ui.questions.proposal_note", lang), icon="💡")
+        if isinstance(note, list):
+            st.caption(t("ui.questions.proposal_sources", lang, sources=", ".join(note)))
     scope = f".st-key-{key}"
     move_focus(f"css:{scope} input[type=radio]:checked || {scope} input[type=radio] || {scope} textarea || "
                f"{scope} input:not([type=file]) || {scope} button || [data-testid=stForm] input")

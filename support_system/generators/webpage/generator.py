@@ -33,6 +33,7 @@ from support_system.generators.base import (
 from support_system.generators.checks import contrast
 from support_system.generators.checks import html as html_checks
 from support_system.generators.facts import facts_check
+from support_system.rag.context import passages_text, source_labels
 
 LAYOUTS_DIR = Path(__file__).with_name("layouts")
 PAGE_FILE = "index.html"
@@ -144,6 +145,7 @@ class WebpageGenerator:
                 language=ctx.lang,
                 job_title=ctx.job.title.get(ctx.lang),
                 facts=_facts_for_prompt(ctx.answers),
+                knowledge=passages_text(ctx.knowledge),
                 feedback=feedback,
             ),
             PageCopy,
@@ -152,6 +154,7 @@ class WebpageGenerator:
         copy: PageCopy = result.parsed
         draft = self._render(ctx, out_dir, copy)
         draft.customised = ["lead", "closing"]
+        draft.sources = source_labels(ctx.knowledge, ctx.lang)
         draft.models = [result.model]
         draft.tokens_in, draft.tokens_out = result.tokens_in, result.tokens_out
         return draft
