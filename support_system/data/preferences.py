@@ -59,6 +59,7 @@ class Preferences(BaseModel):
     font_scale: FontScale = 100  # percent of the normal text size
     model: str | None = None  # a model registry id; the LLM layer raises UnknownModel if gone
     ollama_host: str | None = None
+    voice_mode: bool = False  # read each question aloud and act on spoken commands
 
     @field_validator("model", mode="before")
     @classmethod

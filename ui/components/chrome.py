@@ -9,7 +9,7 @@ documented patches do it from the page itself:
   every Streamlit size derives from, so the whole page grows, not just paragraphs.
 * A script (st.html with JavaScript, run in the app's own document — our code, never
   generated content) sets `<html lang>`, translates Streamlit's own skip link, gives
-  the file drop zone a valid role (see the script), and moves focus where the person should continue: the new question's field, or an error
+  the file drop zone a valid role and audio players a name (see the script), and moves focus where the person should continue: the new question's field, or an error
   message.
 """
 
@@ -29,6 +29,7 @@ _CHROME_JS = """
 (() => {
   const cfg = %(cfg)s;
   const doc = window.document;
+  window.__ssCfg = cfg;
   doc.documentElement.lang = cfg.lang;
   doc.documentElement.dataset.ssTheme = cfg.theme;
   // Streamlit's own skip link ("Skip to main content") is the first focusable element;
@@ -42,9 +43,14 @@ _CHROME_JS = """
   // Streamlit's file drop zone is a section with role "presentation", an aria-label
   // and tabindex: axe "presentation-role-conflict". As a labelled group it is valid
   // and screen readers announce its label. Watched, because uploaders come and go.
+  // Read-aloud players (st.audio) get a name in the person's language.
   if (!window.__ssAriaPatch) {
-    const patch = () => doc.querySelectorAll('[data-testid="stFileUploaderDropzone"][role="presentation"]')
-      .forEach((zone) => zone.setAttribute("role", "group"));
+    const patch = () => {
+      doc.querySelectorAll('[data-testid="stFileUploaderDropzone"][role="presentation"]')
+        .forEach((zone) => zone.setAttribute("role", "group"));
+      doc.querySelectorAll("audio:not([aria-label])")
+        .forEach((audio) => audio.setAttribute("aria-label", window.__ssCfg.audio));
+    };
     window.__ssAriaPatch = new MutationObserver(patch);
     window.__ssAriaPatch.observe(doc.body, {subtree: true, childList: true, attributes: true,
                                             attributeFilter: ["role"]});
@@ -113,7 +119,8 @@ def apply_chrome(lang: str, theme: str, font_scale: int) -> None:
     """Theme, font size, `<html lang>` and the skip link for this run of the page."""
     css = THEME_CSS.read_text(encoding="utf-8")
     st.html(f"<style>html {{ font-size: {int(font_scale)}%; }}\n{css}</style>")
-    cfg = {"lang": lang, "theme": theme, "skip": t("app.skip_link", lang)}
+    cfg = {"lang": lang, "theme": theme, "skip": t("app.skip_link", lang),
+           "audio": t("ui.voice.audio_label", lang)}
     st.html(_CHROME_JS % {"cfg": json.dumps(cfg, ensure_ascii=False)}, unsafe_allow_javascript=True)
 
 

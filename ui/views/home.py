@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 from components.chrome import move_focus
-from components.session import go, open_session, user_id
+from components.session import go, open_session, preferences, user_id
+from components.voice import forget_recording, read_aloud_button, speak_stream, voice_input
 
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
@@ -68,14 +69,23 @@ except SupportSystemError as error:
     st.error(error.message(lang))
 
 st.header(t("home.chat_heading", lang), anchor=False)
-for sender, content in st.session_state.get("chat_log", []):
+voice_on = get_settings().speech.enabled
+voice_mode = voice_on and preferences().voice_mode
+for number, (sender, content) in enumerate(st.session_state.get("chat_log", [])):
     with st.chat_message("user" if sender == "user" else "assistant"):
         st.markdown(content)
+        if voice_on and sender != "user":
+            read_aloud_button(content, lang, key=f"chat-read-{number}", label_key="ui.voice.read_reply")
 
 use_kb = st.checkbox(t("ui.home.use_knowledge", lang), key="use_kb")  # outside: the form clears
 with st.form("quick_chat", clear_on_submit=True, enter_to_submit=True):
     text = st.text_input(t("home.chat_label", lang), placeholder=t("home.chat_placeholder", lang))
     sent = st.form_submit_button(t("home.send", lang))
+if voice_on:  # a spoken question, sent once the person confirms the transcript
+    _, spoken = voice_input(lang, "chat", label_key="ui.voice.record_chat", use_key="ui.voice.use_chat")
+    if spoken:
+        forget_recording("chat")
+        text, sent = spoken, True
 
 if sent and text.strip():
     log = st.session_state.setdefault("chat_log", [])
@@ -87,7 +97,7 @@ if sent and text.strip():
             reply = quick_chat(text, language=lang, conversation_id=st.session_state.get("conversation_id"),
                                knowledge=use_kb)
             st.session_state.conversation_id = reply.conversation_id
-            answer = st.write_stream(reply)
+            answer = st.write_stream(speak_stream(reply, lang) if voice_mode else reply)
             log.append(("assistant", str(answer)))
             if reply.result is not None:
                 st.caption(t("home.answered_by", lang, model=reply.result.model,
@@ -97,5 +107,7 @@ if sent and text.strip():
 
 if asked:
     move_focus(f"css:.st-key-suggest-{suggested[0]} button" if suggested else "css:[data-testid='stAlert']")
+elif st.session_state.get("_voice_heard", {}).get("chat"):
+    move_focus(f"css:.st-key-chat-use-{st.session_state.get('_mic-version-chat', 0)} button")
 elif not sent:
     move_focus("css:.st-key-want input")

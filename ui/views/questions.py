@@ -11,6 +11,7 @@ import streamlit as st
 from components.chrome import move_focus
 from components.question_field import render_field
 from components.session import current_session, go, preferences, require_session
+from components.voice import forget_recording, read_aloud_button, speak, voice_input
 
 from support_system.core.errors import AnswerInvalid, InvalidUpload, SupportSystemError
 from support_system.core.i18n import t
@@ -18,8 +19,11 @@ from support_system.core.settings import get_settings
 from support_system.data.preferences import effective_model
 from support_system.jobs import wizard, workspace
 from support_system.jobs.catalogue import QuestionType
-from support_system.jobs.questions import propose_answer
+from support_system.jobs.questions import column_choices, propose_answer
+from support_system.jobs.spec import answer_text
 from support_system.rag.context import knowledge_for, source_labels
+from support_system.speech.answers import question_script, spoken_value
+from support_system.speech.commands import match_command
 
 lang: str = st.session_state.get("lang", get_settings().language)
 if current_session() is None:
@@ -76,6 +80,59 @@ with st.form(f"question-{session_id}", enter_to_submit=True, border=False):
             t("ui.questions.decide", lang), key=f"{key}-decide")
 
 
+# Voice: read the question aloud, answer by microphone (after the form, so Tab order is
+# field → buttons → voice). In voice mode the question is read by itself once, a
+# transcript goes straight into the field, and spoken commands work like the buttons.
+voice_focus: str | None = None
+voice_command: str | None = None
+if get_settings().speech.enabled:
+    voice_mode = preferences().voice_mode
+    script = question_script(question, lang)
+    if voice_mode:
+        st.caption(t("ui.voice.commands_help", lang))
+        if st.session_state.get("_spoken_question") != (session_id, question.id):
+            st.session_state._spoken_question = (session_id, question.id)
+            speak(script, lang, autoplay=True)
+    read_aloud_button(script, lang, key=f"{key}-read", label_key="ui.voice.read_question")
+    if question.type != QuestionType.FILE:
+        mic_key = f"voice-{session_id}-{question.id}"
+        heard, confirmed = voice_input(lang, mic_key)
+        command = match_command(heard, lang) if heard and voice_mode else None
+        if command and question.type == QuestionType.YES_NO and command in ("yes", "no"):
+            command = None  # "yes" answers a yes/no question, it is not a command there
+        if command:
+            forget_recording(mic_key)
+            st.caption(t("ui.voice.command_heard", lang, command=heard))
+            voice_command = command
+        elif heard and (confirmed or voice_mode):
+            columns = column_choices(question, state.answers, base_dir=base_dir) if question.columns_from else None
+            value = spoken_value(question, heard, lang, columns=columns)
+            if value is None:
+                options = columns or [c.label.get(lang) for c in question.choices]
+                st.warning(t("ui.voice.not_understood", lang, text=heard, choices=", ".join(options)))
+            else:
+                forget_recording(mic_key)
+                st.session_state.proposal = ((session_id, question.id), value)
+                st.session_state.field_version = version + 1
+                st.session_state.voice_note = heard
+                st.rerun()
+        elif heard:
+            voice_focus = f"css:.st-key-{mic_key}-use-{st.session_state.get(f'_mic-version-{mic_key}', 0)} button"
+    if voice_command == "repeat":
+        speak(script, lang, autoplay=True)
+    elif voice_command == "next":
+        if prefill is None:
+            voice_command = None
+            st.warning(t("ui.voice.nothing_to_confirm", lang))
+        else:
+            pressed_next = True
+            typed = question.type in (QuestionType.TEXT, QuestionType.LONG_TEXT, QuestionType.NUMBER,
+                                      QuestionType.LIST, QuestionType.RECORDS, QuestionType.COLOR)
+            raw = answer_text(question, prefill, lang) if typed and not question.columns_from else prefill
+    pressed_back = pressed_back or (voice_command == "back" and state.can_go_back)
+    pressed_decide = pressed_decide or (voice_command == "decide" and question.decide != "none")
+
+
 def _refresh() -> None:
     st.session_state.pop("proposal", None)
     st.session_state.field_version = version + 1
@@ -123,14 +180,21 @@ if error:
     error_slot.error(error, icon="⚠️")
     move_focus("error")
 else:
+    spoken = st.session_state.pop("voice_note", None)
+    if spoken:
+        st.info(t("ui.voice.voice_note", lang), icon="🎤")
+        if preferences().voice_mode:
+            speak(t("ui.voice.heard", lang, text=spoken), lang, autoplay=True)
     note = st.session_state.pop("proposal_note", False)
     if note:
         st.info(t("ui.questions.proposal_note", lang), icon="💡")
         if isinstance(note, list):
             st.caption(t("ui.questions.proposal_sources", lang, sources=", ".join(note)))
     scope = f".st-key-{key}"
-    move_focus(f"css:{scope} input[type=radio]:checked || {scope} input[type=radio] || {scope} textarea || "
-               f"{scope} input:not([type=file]) || {scope} button || [data-testid=stForm] input")
+    field_target = (f"css:{scope} input[type=radio]:checked || {scope} input[type=radio] || "
+                    f"{scope} textarea || {scope} input:not([type=file]) || {scope} button || "
+                    "[data-testid=stForm] input")
+    move_focus(voice_focus or field_target)
 
 with st.expander(t("ui.questions.all_answers", lang)):
     st.page_link("views/edit.py", label=t("ui.questions.review_link", lang), icon="📝",

@@ -35,6 +35,8 @@ with st.form("settings"):
                      format_func=lambda v: t(f"ui.settings.themes.{v}", lang), horizontal=True)
     scale = st.radio(t("ui.settings.font_size", lang), SCALES, index=SCALES.index(prefs.font_scale),
                      format_func=lambda v: f"{v} %", horizontal=True)
+    voice_mode = st.checkbox(t("ui.settings.voice_mode", lang), value=prefs.voice_mode)
+    st.caption(t("ui.settings.voice_mode_help", lang))
     st.header(t("ui.settings.model_heading", lang), anchor=False)
     current_model = prefs.model if prefs.model in models else get_settings().llm.default_model
     model = st.selectbox(t("ui.settings.model", lang), models,
@@ -48,7 +50,8 @@ with st.form("settings"):
 error: str | None = None
 if saved:
     try:
-        changes: dict[str, object] = {"language": language, "theme": theme, "font_scale": scale}
+        changes: dict[str, object] = {"language": language, "theme": theme, "font_scale": scale,
+                                      "voice_mode": voice_mode}
         # Model and host are stored only once the person chose them: saving the text size
         # must not pin today's defaults as their own choice.
         if prefs.model is not None or model != current_model:
