@@ -9,6 +9,7 @@ when it cannot tell (a choice nobody said), so the person is asked instead of gu
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -28,13 +29,23 @@ def clean_transcript(text: str) -> str:
     return text
 
 
+def _forms(label: str) -> list[str]:
+    """A label and its head: "Standard (headings and a table)" is also said "standard"."""
+    head = re.split(r"[(（]", label, maxsplit=1)[0]
+    return [label, head] if head.strip() and head != label else [label]
+
+
 def _said(option: str, heard: str, lang: str) -> bool:
-    said, heard = normalise(option), normalise(heard)
-    if not said or not heard:
-        return False
-    if lang == "ja":
-        return said.replace(" ", "") in heard.replace(" ", "")
-    return f" {said} " in f" {heard} "
+    heard = normalise(heard)
+    for form in _forms(option):
+        said = normalise(form)
+        if not said or not heard:
+            continue
+        if lang == "ja" and said.replace(" ", "") in heard.replace(" ", ""):
+            return True
+        if lang != "ja" and f" {said} " in f" {heard} ":
+            return True
+    return False
 
 
 def spoken_value(
