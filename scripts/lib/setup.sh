@@ -81,12 +81,14 @@ ensure_system_packages() {
   # Chromium runs the accessibility checks on generated pages, Java runs the Nu Html
   # Checker, the IPA Gothic font draws Japanese labels in generated charts, the Noto
   # colour emoji font draws the app's page and job icons (otherwise empty boxes), and
-  # bubblewrap isolates generated programs (generators/sandbox.py refuses to run without).
+  # bubblewrap isolates generated programs (generators/sandbox.py refuses to run without),
+  # and espeak-ng is the read-aloud voice for every language (speech/engines/espeak.py).
   local pkgs=()
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
   command -v bwrap >/dev/null || pkgs+=(bubblewrap)
   command -v java >/dev/null || pkgs+=(default-jre-headless)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
+  command -v espeak-ng >/dev/null || pkgs+=(espeak-ng)
   pkgs+=(fonts-ipafont-gothic fonts-noto-color-emoji)
   apt_install "${pkgs[@]}"
 }

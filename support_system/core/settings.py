@@ -113,8 +113,12 @@ class SpeechSettings(BaseModel):
         description="Speech-to-text engine per language.",
     )
     tts: dict[str, str] = Field(
-        default_factory=lambda: {"en": "piper", "ja": "espeak", "ko": "espeak"},
+        default_factory=lambda: {"en": "piper", "ja": "kokoro", "ko": "espeak"},
         description="Text-to-speech engine per language.",
+    )
+    tts_fallback: dict[str, str] = Field(
+        default_factory=lambda: {"en": "espeak", "ja": "espeak"},
+        description="Used when the language's engine is not installed (robotic but always there).",
     )
     command_stt: dict[str, str] = Field(
         default_factory=lambda: {"en": "pocketsphinx", "ja": "whisper"},

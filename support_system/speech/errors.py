@@ -34,6 +34,11 @@ class LanguageNotSupported(SpeechError):
 
     message_key = "speech.errors.language_not_supported"
 
+    def __init__(self, detail: str = "", *, lang: str = "", kind: str = "", **params: Any) -> None:
+        # `lang` is the message's own language argument in `t()`: stored as `language`.
+        super().__init__(detail, language=lang, kind=kind, **params)
+        self.lang = lang
+
 
 class InvalidAudio(SpeechError):
     """The recording cannot be read as WAV audio (empty, truncated, another format)."""

@@ -94,9 +94,20 @@ def synthesize(
     if not text.strip():
         raise SpeechError("nothing to read aloud")
     name = engine or _engine_name(settings.tts, "tts", lang, settings)
-    instance, lock = _engine("tts", name, settings)
+    voice = voice or settings.voices.get(lang)
+    try:
+        instance, lock = _engine("tts", name, settings)
+        instance.check(lang)
+    except EngineUnavailable:
+        fallback = settings.tts_fallback.get(lang)
+        if engine is not None or not fallback or fallback == name:
+            raise
+        # The natural voice is missing: the robotic one still reads the page aloud (its
+        # own default voice: a voice name set for the other engine means nothing to it).
+        name, voice = fallback, None
+        instance, lock = _engine("tts", name, settings)
     with lock:
-        return instance.synthesize(text, lang, voice or settings.voices.get(lang))
+        return instance.synthesize(text, lang, voice)
 
 
 @dataclass(frozen=True)

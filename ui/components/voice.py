@@ -32,7 +32,8 @@ def _speech_wav(text: str, lang: str) -> bytes:
 def speak(text: str, lang: str, *, autoplay: bool) -> bool:
     """Show a labelled player for `text` (playing at once when `autoplay`); False on failure."""
     try:
-        wav = _speech_wav(text, lang)
+        with st.spinner(t("ui.voice.preparing", lang)):
+            wav = _speech_wav(text, lang)
     except SpeechError as exc:
         st.warning(t("ui.voice.unavailable", lang, reason=exc.message(lang)), icon="🔇")
         return False
