@@ -12,6 +12,7 @@ from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
 from support_system.data.preferences import PreferenceInvalid, apply_to_settings, update_preferences
 from support_system.data.repositories import delete_api_key, list_api_keys, save_api_key
+from support_system.speech import engine_status
 
 lang: str = st.session_state.get("lang", get_settings().language)
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
@@ -68,6 +69,20 @@ if saved:
         error = (t("ui.settings.invalid_host", lang, value=host.strip()) if exc.field == "ollama_host"
                  else exc.message(lang))
         st.error(error, icon="⚠️")
+
+st.header(t("ui.settings.voice_heading", lang), anchor=False)
+if not get_settings().speech.enabled:
+    st.write(t("ui.settings.voice_off", lang))
+else:
+    lines = []
+    for status in engine_status():
+        key = f"ui.settings.voice_languages.{status.lang}"
+        language = t(key, lang) if t(key, lang) != key else status.lang  # a language added in settings
+        direction = t(f"ui.settings.voice_{status.kind}", lang, language=language)
+        state = (t("ui.settings.voice_ready", lang, engine=status.engine) if status.available
+                 else status.problem.message(lang) if status.problem else "")
+        lines.append(f"- {'✅' if status.available else '⚠️'} **{direction}**: {state}")
+    st.markdown("\n".join(lines))
 
 st.header(t("ui.settings.keys_heading", lang), anchor=False)
 st.write(t("ui.settings.keys_text", lang))
