@@ -1,1 +1,11 @@
-"""Agents: the quick chat now; personalities, dialog and auto mode in the agents issue."""
+"""Agents: the people-like assistants a person talks to.
+
+- `definitions`: an agent file (Markdown + YAML front matter) and its checks;
+- `library`: system and per-user agents, their files and the `Agent` index;
+- `prompting`: system prompt by role and tone, token-budgeted history, knowledge hook;
+- `dialog`: streaming, persisted conversations with an agent;
+- `handover`: from a conversation to the wizard, with the answers it gave filled in;
+- `quick_chat`: the home page's one-box chat with the default assistant.
+
+Auto and hybrid mode come in a later part of the agents issue.
+"""
