@@ -61,7 +61,7 @@ PHRASES = {
 TTS_CASES = [("piper", "en"), ("espeak", "en"), ("espeak", "ja"), ("espeak", "ko"), ("kokoro", "ja")]
 STT_CASES = [  # (engine, language, TTS engine that makes its audio)
     ("whisper", "en", "piper"),
-    ("whisper", "ja", "espeak"),
+    ("whisper", "ja", "kokoro"),
     ("vosk", "ko", "espeak"),
     ("pocketsphinx", "en", "piper"),
 ]

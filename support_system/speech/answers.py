@@ -85,7 +85,13 @@ def question_script(question: Question, lang: str) -> str:
         parts.append(question.help.get(lang))
     if question.type in (QuestionType.CHOICE, QuestionType.MULTI_CHOICE) and question.choices:
         labels = [c.label.get(lang) for c in question.choices]
-        parts.append(t("speech.choices", lang, choices="、".join(labels) if lang == "ja" else ", ".join(labels)))
+        parts.append(
+            t(
+                "speech.choices",
+                lang,
+                choices="、".join(labels) if lang == "ja" else ", ".join(labels),
+            )
+        )
     if not question.required:
         parts.append(t("ui.questions.optional", lang))
     return "\n".join(p.strip() for p in parts if p and p.strip())

@@ -29,6 +29,17 @@ class EngineUnavailable(SpeechError):
         self.engine = engine
 
 
+class ModelNotConfigured(EngineUnavailable):
+    """The engine is installed but needs a model directory set in settings (`setting`)."""
+
+    message_key = "speech.errors.model_not_configured"
+
+    def __init__(
+        self, detail: str = "", *, engine: str = "", setting: str = "", **params: Any
+    ) -> None:
+        super().__init__(detail, engine=engine, install="", setting=setting, **params)
+
+
 class LanguageNotSupported(SpeechError):
     """No configured engine handles this language (for this direction)."""
 

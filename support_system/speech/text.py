@@ -56,7 +56,9 @@ class SentenceBuffer:
 
 def _ends_sentence(text: str) -> bool:
     stripped = text.rstrip(" \t")
-    return bool(stripped) and (stripped[-1] in "。！？\n" or (stripped[-1] in ".!?" and text != stripped))
+    return bool(stripped) and (
+        stripped[-1] in "。！？\n" or (stripped[-1] in ".!?" and text != stripped)
+    )
 
 
 def _offset_after(text: str, complete: list[str]) -> int:
