@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from difflib import SequenceMatcher
 
 #: command id → spoken phrases per language (the first is the one shown in the UI).
 COMMANDS: dict[str, dict[str, list[str]]] = {
-    "next": {"en": ["next"], "ja": ["次へ", "次", "つぎ", "進む"]},
+    "next": {"en": ["next"], "ja": ["次へ進む", "次に進む", "次の質問", "次へ", "次", "つぎ"]},
     "back": {"en": ["back"], "ja": ["戻る", "もどる", "前へ"]},
     "repeat": {"en": ["repeat"], "ja": ["もう一度", "もういちど", "繰り返し"]},
     "yes": {"en": ["yes"], "ja": ["はい"]},
     "no": {"en": ["no"], "ja": ["いいえ"]},
-    "decide": {"en": ["decide for me"], "ja": ["おまかせ", "お任せ", "任せる"]},
+    "decide": {"en": ["decide for me"], "ja": ["おまかせ", "おまかせします", "お任せ", "任せる"]},
 }
 
 
@@ -34,18 +35,34 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+#: How alike (difflib ratio) a Japanese utterance and a command must be. Whisper often
+#: adds or drops a kana on a short word (もう一度は, いえ for いいえ); 0.75 accepts those
+#: and rejects different words (measured on Kokoro speech through Whisper base).
+JA_SIMILARITY = 0.75
+
+
 def match_command(text: str, lang: str) -> str | None:
-    """The command `text` says, or None when it says none (or more than one)."""
+    """The command `text` says, or None when it says none (or more than one).
+
+    English must match a phrase exactly (after normalising case and punctuation);
+    Japanese, written without spaces and often heard a kana off, must be at least
+    `JA_SIMILARITY` alike to one command's phrase and clearly closer to it than to any other.
+    """
     heard = normalise(text)
     if not heard:
         return None
-    found: set[str] = set()
+    if lang != "ja":
+        found = {c for c, by in COMMANDS.items() for p in by.get(lang, []) if normalise(p) == heard}
+        return found.pop() if len(found) == 1 else None
+    heard = heard.replace(" ", "")
+    best: dict[str, float] = {}
     for command, by_lang in COMMANDS.items():
         for phrase in by_lang.get(lang, []):
-            said = normalise(phrase)
-            if lang == "ja":
-                if heard.replace(" ", "") == said or heard.replace(" ", "").rstrip("。") == said:
-                    found.add(command)
-            elif heard == said:
-                found.add(command)
-    return found.pop() if len(found) == 1 else None
+            ratio = SequenceMatcher(None, heard, normalise(phrase).replace(" ", "")).ratio()
+            best[command] = max(best.get(command, 0.0), ratio)
+    ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+    if not ranked or ranked[0][1] < JA_SIMILARITY:
+        return None
+    if len(ranked) > 1 and ranked[1][1] >= JA_SIMILARITY:
+        return None  # two commands fit: unclear
+    return ranked[0][0]

@@ -94,14 +94,15 @@ def _wait_healthy(app: RunningApp) -> None:
 
 
 @contextmanager
-def chromium(**context_args: Any) -> Iterator[Any]:
-    """A fresh browser context (no cookies, no storage) on Debian's Chromium."""
+def chromium(*, launch_args: tuple[str, ...] = (), **context_args: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies, no storage) on Debian's Chromium; `launch_args`
+    are extra command-line flags (e.g. a fake microphone fed from a WAV file)."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian chromium is missing: ./scripts/test installs it with apt-get")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *launch_args])
         try:
             context = browser.new_context(viewport={"width": 1100, "height": 900}, **context_args)
             yield context
