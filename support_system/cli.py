@@ -124,21 +124,51 @@ def models_test(
 @app.command()
 def chat(
     text: Annotated[str, typer.Argument(help="What to ask.")],
+    agent: Annotated[
+        str | None, typer.Option(help="Talk with this agent (see the Agents page).")
+    ] = None,
+    conversation: Annotated[
+        int | None, typer.Option(help="Continue this conversation (its id is printed each time).")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Registry name (default: settings).")] = None,
     max_tokens: Annotated[int, typer.Option(help="Longest answer in tokens.")] = 512,
     lang: Lang = None,
 ) -> None:
-    """Ask the assistant once; the answer streams to the terminal."""
-    from support_system.agents.quick_chat import quick_chat
+    """Ask the assistant once, or an agent (--agent, --conversation); the answer streams to
+    the terminal. With an agent the conversation is saved and its id printed to stderr."""
+    language = _language(lang)
+    if agent is None and conversation is None:
+        from support_system.agents.quick_chat import quick_chat
 
+        try:
+            stream = quick_chat(text, language=language, model=model, max_tokens=max_tokens)
+            for piece in stream:
+                typer.echo(piece, nl=False)
+            typer.echo()
+        except SupportSystemError as error:
+            typer.echo()
+            _fail(error, lang)
+        return
+    from support_system.agents.dialog import ConversationNotFound
+    from support_system.agents.dialog import chat as dialog_chat
+
+    reply = None
     try:
-        stream = quick_chat(text, language=lang or get_settings().language, model=model, max_tokens=max_tokens)
-        for piece in stream:
+        reply = dialog_chat(text, language=language, agent=agent, conversation_id=conversation,
+                            model=model, max_tokens=max_tokens)
+        for piece in reply:
             typer.echo(piece, nl=False)
         typer.echo()
+    except ConversationNotFound:
+        missing = t("cli.chat_no_conversation", language, id=conversation)
+        typer.secho(missing, fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
     except SupportSystemError as error:
         typer.echo()
+        if reply is not None:  # the message (and any partial reply) was saved: say where
+            typer.echo(t("cli.chat_conversation", language, id=reply.conversation_id), err=True)
         _fail(error, lang)
+    typer.echo(t("cli.chat_conversation", language, id=reply.conversation_id), err=True)
 
 
 @db_app.command("upgrade")
@@ -222,6 +252,102 @@ def generate(
     typer.secho(t("generate.done_failed", language, checks=failed, out=result.out_dir, result=result_path),
                 fg=typer.colors.YELLOW, err=True)
     raise typer.Exit(code=1)
+
+
+
+Opt = typer.Option
+
+
+@app.command()
+def auto(
+    goal: Annotated[str | None, Opt(help="What you want made, in plain words.")] = None,
+    job: Annotated[str | None, Opt(help="Job id (default: chosen from the goal).")] = None,
+    agent: Annotated[str | None, Opt(help="Agent whose preferred model is used.")] = None,
+    model: Annotated[str | None, Opt(help="Registry name (default: settings).")] = None,
+    answers: Annotated[Path | None, Opt(help="YAML file: question id → answer.")] = None,
+    pause_at: Annotated[list[str] | None, Opt(help="after_plan and/or before_publish.")] = None,
+    resume: Annotated[int | None, Opt(help="Continue run ID (after a crash or a pause).")] = None,
+    approve: Annotated[bool, Opt(help="With --resume: continue a paused run.")] = False,
+    correct: Annotated[str | None, Opt(help="With --resume: e.g. 'layout: card'.")] = None,
+    cancel: Annotated[bool, Opt(help="With --resume: stop the run.")] = False,
+    steps: Annotated[int, Opt(help="Most make → check rounds.")] = 4,
+    seconds: Annotated[float, Opt(help="Most working seconds.")] = 900.0,
+    tokens: Annotated[int, Opt(help="Most model tokens.")] = 12000,
+    judge: Annotated[bool, Opt("--judge/--no-judge", help="Model scores the result.")] = True,
+    use_samples: Annotated[bool, Opt(help="Demo: missing facts from the sample.")] = False,
+    lang: Lang = None,
+) -> None:
+    """Auto mode: plan, make, check and improve until done; prints the timeline as it goes.
+
+    Exit code 0 when the result passed its checks (or the run waits for you),
+    1 when it stopped without a passing result, 2 on bad input.
+    """
+    from support_system.agents import auto as auto_mode
+    from support_system.jobs.answers_file import load_answers_file
+    from support_system.jobs.catalogue import get_job
+
+    language = _language(lang)
+
+    def on_event(event: str, info: dict) -> None:
+        if event == "step":
+            typer.echo(f"[{info['position']}] {info['title']}")
+            if info.get("note"):
+                typer.echo(f"    {info['note']}")
+            if info.get("node") == "plan" and info.get("missing"):
+                typer.echo(t("auto.cli.missing", language, questions=", ".join(info["missing"])))
+        elif event == "replayed":
+            typer.echo(t("auto.cli.replayed", language, node=info["node"]))
+        elif event == "pipeline" and info.get("event") == "attempt":
+            typer.echo(t("auto.cli.attempt", language, number=info.get("number", 1)))
+        elif event == "error":
+            typer.secho(f"{info['error']}: {info['detail']}", fg=typer.colors.RED, err=True)
+
+    try:
+        if resume is not None:
+            typer.echo(t("auto.cli.resumed", language, run=resume))
+            if cancel:
+                auto_mode.cancel(resume)
+            elif approve:
+                auto_mode.approve(resume, on_event=on_event, background=False)
+            elif correct:
+                auto_mode.correct(resume, correct, on_event=on_event, background=False)
+            else:
+                auto_mode.resume(resume, on_event=on_event, background=False)
+            run_id = resume
+        else:
+            if not goal:
+                raise typer.BadParameter("--goal is required (or --resume ID)")
+            given = load_answers_file(answers, get_job(job), language) if answers and job else None
+            config = auto_mode.AutoConfig(
+                budget=auto_mode.AutoBudget(steps=steps, seconds=seconds, tokens=tokens),
+                judge=judge, use_samples=use_samples,
+                base_dir=answers.resolve().parent if answers else None,
+            )
+            run_id = auto_mode.start(
+                goal, lang=language, job=job, agent=agent, model=model, answers=given,
+                pause_at=pause_at or [], config=config, on_event=on_event, background=False,
+                started=lambda run: typer.echo(t("auto.cli.started", language, run=run)),
+            )
+        status = auto_mode.status(run_id)
+    except SupportSystemError as error:
+        _fail(error, language)
+    except ValueError as error:
+        typer.secho(str(error), fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from error
+    if status.state == "paused":
+        for question, value in (status.pause or {}).get("answers", {}).items():
+            line = t("auto.cli.answers", language, question=question, value=value, source="plan")
+            typer.echo(line)
+        typer.echo(t("auto.cli.paused", language, run=run_id, checkpoint=status.paused_at))
+        return
+    if status.explanation:
+        typer.echo(status.explanation)
+    if status.artifact:
+        typer.echo(t("auto.cli.result", language, path=status.artifact))
+    if status.url:
+        typer.echo(t("auto.cli.url", language, url=status.url))
+    if status.state != "completed":
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -62,9 +62,14 @@ def main() -> None:
     pages = [
         page("home", "🏠", default=True), page("jobs", "🧰"), page("questions", "💬"),
         page("edit", "📝"), page("preview", "👀"), page("publish", "🚀"),
-        page("projects", "🗂️"), page("knowledge", "📚"), page("settings", "⚙️"),
+        page("projects", "🗂️"), page("chat", "🗨️"), page("agents", "🎭"),
+        page("knowledge", "📚"), page("settings", "⚙️"),
     ]
-    st.navigation(pages).run()
+    current = st.navigation(pages)
+    # Pages that put focus somewhere on arrival (not on every rerun) read `_arrived`.
+    st.session_state._arrived = st.session_state.get("_page") != current.url_path
+    st.session_state._page = current.url_path
+    current.run()
 
 
 main()

@@ -5,7 +5,6 @@
 - `prompting`: system prompt by role and tone, token-budgeted history, knowledge hook;
 - `dialog`: streaming, persisted conversations with an agent;
 - `handover`: from a conversation to the wizard, with the answers it gave filled in;
-- `quick_chat`: the home page's one-box chat with the default assistant.
-
-Auto and hybrid mode come in a later part of the agents issue.
+- `quick_chat`: the home page's one-box chat with the default assistant;
+- `auto`: auto mode (plan → act → evaluate → adjust, checkpointed) and hybrid mode.
 """

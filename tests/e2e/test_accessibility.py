@@ -31,7 +31,8 @@ from tests.e2e.browser import (
 )
 
 pytestmark = pytest.mark.browser
-PAGES = ["home", "jobs", "questions", "edit", "preview", "publish", "projects", "knowledge", "settings"]
+PAGES = ["home", "jobs", "questions", "edit", "preview", "publish", "projects", "chat", "agents", "knowledge",
+         "settings"]
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,20 @@ from collections.abc import Iterable, Iterator
 import streamlit as st
 
 from support_system.core.i18n import t
+from support_system.core.settings import get_settings
 from support_system.speech import SpeechError, synthesize, transcribe
 from support_system.speech.text import SentenceBuffer
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _speech_wav(text: str, lang: str) -> bytes:
-    """Synthesised speech, cached: the same question read twice costs nothing."""
+def _cached_wav(text: str, lang: str, speech_settings: str) -> bytes:
     return synthesize(text, lang).wav
+
+
+def _speech_wav(text: str, lang: str) -> bytes:
+    """Synthesised speech, cached per voice configuration: the same question read twice
+    costs nothing, and a changed voice setting is heard at once."""
+    return _cached_wav(text, lang, get_settings().speech.model_dump_json())
 
 
 def speak(text: str, lang: str, *, autoplay: bool) -> bool:
