@@ -217,7 +217,7 @@ def salvage(text: str) -> dict[str, Any]:
     return pairs
 
 
-def _ask(
+def ask_for_answers(
     job: Job, questions: list[Question], transcript: str, lang: str, model: str | None, user_id: int
 ) -> dict[str, Any]:
     questions = asking_order(questions)
@@ -270,7 +270,7 @@ def handover(
     questions = extractable(job)
     error: ModelError | None = None
     try:
-        proposed = _ask(job, questions, transcript, language, model, user_id)
+        proposed = ask_for_answers(job, questions, transcript, language, model, user_id)
     except ModelError as failure:
         log.warning(
             "handover_model_failed", job=job.id, error=type(failure).__name__, detail=failure.detail

@@ -213,6 +213,15 @@ def _pause(state: AutoState, checkpoint: str, extra: dict[str, Any]) -> dict[str
     return reply if isinstance(reply, dict) else {"action": str(reply)}
 
 
+def _cancelled(lang: str) -> Step:
+    """The person cancelled at a pause (or while the run worked): finish, nothing more."""
+    return Step(
+        {"decision": "finish", "outcome": "cancelled", "outcome_params": {}},
+        t("auto.step.cancelled", lang),
+        ok=False,
+    )
+
+
 def review_plan(state: AutoState, deps: Deps) -> Step:
     lang = state["lang"]
     reply = _pause(state, "after_plan", {})
@@ -220,11 +229,7 @@ def review_plan(state: AutoState, deps: Deps) -> Step:
         return Step({"decision": "act"})
     action = reply.get("action")
     if action == "cancel":
-        return Step(
-            {"decision": "finish", "outcome": "cancelled", "outcome_params": {}},
-            t("auto.step.cancelled", lang),
-            ok=False,
-        )
+        return _cancelled(lang)
     if action == "correct":
         job = get_job(state["job_id"])  # type: ignore[arg-type]
         text = str(reply.get("text", ""))
@@ -486,11 +491,7 @@ def review_publish(state: AutoState, deps: Deps) -> Step:
         return Step({"decision": "publish"})
     action = reply.get("action")
     if action == "cancel":
-        return Step(
-            {"decision": "finish", "outcome": "cancelled", "outcome_params": {}},
-            t("auto.step.cancelled", lang),
-            ok=False,
-        )
+        return _cancelled(lang)
     if action == "correct":
         job = get_job(state["job_id"])  # type: ignore[arg-type]
         text = str(reply.get("text", ""))

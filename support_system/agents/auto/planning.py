@@ -139,7 +139,7 @@ def model_answers(
     job: Job, goal: str, lang: str, model: str | None, known: dict[str, Any]
 ) -> dict[str, Any]:
     """Facts the model finds in the goal, kept only when grounded in the person's words."""
-    from support_system.agents.handover import _ask, extractable, ungrounded
+    from support_system.agents.handover import ask_for_answers, extractable, ungrounded
     from support_system.data import repositories
     from support_system.data.db import session_scope
 
@@ -149,7 +149,7 @@ def model_answers(
     with session_scope() as s:
         user_id = repositories.ensure_local_user(s).id
     try:
-        raw = _ask(job, questions, f"Person: {goal}", lang, model, user_id)
+        raw = ask_for_answers(job, questions, f"Person: {goal}", lang, model, user_id)
     except SupportSystemError as error:
         log.info("auto_extraction_failed", error=type(error).__name__)
         return {}
