@@ -129,6 +129,26 @@ def test_hybrid_mode_pauses_after_planning_and_continues_on_approval(db) -> None
 
 @pytest.mark.model
 @pytest.mark.browser
+def test_hybrid_mode_approved_after_planning_and_before_publishing_publishes(db) -> None:
+    config = auto.AutoConfig(budget=auto.AutoBudget(steps=1), judge=False, use_examples=False)
+    run_id = auto.start(GOAL, lang="en", config=config, pause_at=["after_plan", "before_publish"])
+    status = auto.wait(run_id, timeout=120)
+    assert status.state == "paused" and status.paused_at == "after_plan"
+    auto.approve(run_id)
+    status = auto.wait(run_id, timeout=600)
+    assert status.state == "paused" and status.paused_at == "before_publish", status.explanation
+    assert not status.url  # nothing is published before the person approves
+    auto.approve(run_id)
+    status = auto.wait(run_id, timeout=120)
+    assert status.state == "completed", status.explanation
+    nodes = [e.node for e in status.timeline]
+    assert nodes.count("review_plan") == 1 and nodes.count("review_publish") == 1
+    assert nodes.index("review_publish") < nodes.index("publish")
+    assert status.url
+
+
+@pytest.mark.model
+@pytest.mark.browser
 def test_killed_run_resumes_from_its_checkpoint_without_redoing_steps(db) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [
