@@ -62,7 +62,7 @@ def main() -> None:
     pages = [
         page("home", "🏠", default=True), page("jobs", "🧰"), page("questions", "💬"),
         page("edit", "📝"), page("preview", "👀"), page("publish", "🚀"),
-        page("projects", "🗂️"), page("chat", "🗨️"), page("agents", "🎭"),
+        page("projects", "🗂️"), page("auto", "🤖"), page("chat", "🗨️"), page("agents", "🎭"),
         page("knowledge", "📚"), page("settings", "⚙️"),
     ]
     current = st.navigation(pages)

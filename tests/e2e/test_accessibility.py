@@ -31,8 +31,8 @@ from tests.e2e.browser import (
 )
 
 pytestmark = pytest.mark.browser
-PAGES = ["home", "jobs", "questions", "edit", "preview", "publish", "projects", "chat", "agents", "knowledge",
-         "settings"]
+PAGES = ["home", "jobs", "questions", "edit", "preview", "publish", "projects", "auto", "chat",
+         "agents", "knowledge", "settings"]
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,18 @@ from support_system.data.models import Execution, ExecutionStatus, FeedbackRecor
 KIND = "auto"
 
 
+def recent(limit: int = 10) -> list[tuple[int, str, str]]:
+    """The latest auto runs, newest first: (id, goal, stored status)."""
+    with session_scope() as s:
+        rows = s.execute(
+            select(Execution.id, Execution.goal, Execution.status)
+            .where(Execution.kind == KIND)
+            .order_by(Execution.id.desc())
+            .limit(limit)
+        ).all()
+        return [(row.id, row.goal, row.status.value) for row in rows]
+
+
 def start(goal: str, project_id: int | None = None) -> int:
     """A new RUNNING auto execution; its id is also the run id and the checkpoint thread."""
     with session_scope() as s:
