@@ -14,6 +14,7 @@ import json
 
 import streamlit as st
 from components.chrome import move_focus
+from components.voice import forget_recording, voice_input
 
 from support_system.agents import auto
 from support_system.agents.auto import records
@@ -180,6 +181,12 @@ def _paused(status: auto.RunStatus) -> None:
                 st.session_state.auto_error = t("ui.auto.correction_missing", lang)
             else:
                 _act(auto.correct, status.id, text.strip())
+            st.rerun()
+    if get_settings().speech.enabled:  # a spoken correction is sent once confirmed
+        _, spoken = voice_input(lang, f"auto-correct-{status.id}", use_key="ui.auto.send_correction")
+        if spoken:
+            forget_recording(f"auto-correct-{status.id}")
+            _act(auto.correct, status.id, spoken)
             st.rerun()
 
 
