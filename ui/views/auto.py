@@ -183,9 +183,10 @@ def _paused(status: auto.RunStatus) -> None:
                 _act(auto.correct, status.id, text.strip())
             st.rerun()
     if get_settings().speech.enabled:  # a spoken correction is sent once confirmed
-        _, spoken = voice_input(lang, f"auto-correct-{status.id}", use_key="ui.auto.send_correction")
+        mic = f"auto-correct-{status.id}"
+        _, spoken = voice_input(lang, mic, use_key="ui.auto.send_correction")
         if spoken:
-            forget_recording(f"auto-correct-{status.id}")
+            forget_recording(mic)
             _act(auto.correct, status.id, spoken)
             st.rerun()
 
