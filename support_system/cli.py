@@ -225,6 +225,8 @@ def generate(
             typer.echo(t("generate.progress_fallback", language, reason=info["reason"]))
         elif event == "running":
             typer.echo(t("generate.progress_running", language))
+        elif event == "knowledge":
+            typer.echo(t("run.knowledge", language, **info))
 
     result = run_pipeline(
         job_spec,

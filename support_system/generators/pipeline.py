@@ -262,8 +262,9 @@ def run_pipeline(
         on_text=on_text,
     )
     if use_knowledge:
-        notify("knowledge", {})
         ctx.knowledge = knowledge_for(knowledge_query(ctx), project=project_id)
+        if ctx.knowledge:
+            notify("knowledge", {"passages": len(ctx.knowledge)})
     recorder = _Recorder(job, session_id, project_id)
     attempts: list[AttemptReport] = []
     winner: Draft | None = None
