@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 #: command id → spoken phrases per language (the first is the one shown in the UI).
 COMMANDS: dict[str, dict[str, list[str]]] = {
     "next": {"en": ["next"], "ja": ["次へ進む", "次に進む", "次の質問", "次へ", "次", "つぎ"]},
-    "back": {"en": ["back"], "ja": ["戻る", "もどる", "前へ"]},
+    "back": {"en": ["go back", "back", "previous"], "ja": ["戻る", "もどる", "前へ"]},
     "repeat": {"en": ["repeat"], "ja": ["もう一度", "もういちど", "繰り返し"]},
     "yes": {"en": ["yes"], "ja": ["はい"]},
     "no": {"en": ["no"], "ja": ["いいえ"]},

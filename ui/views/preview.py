@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 from components.chrome import move_focus
 from components.session import go, preferences, require_session
+from components.voice import read_aloud_button
 
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
@@ -104,6 +105,11 @@ else:
     st.warning(f"{t('ui.preview.not_ok', lang)} {summary}", icon="⚠️")
 if preview.explanation:
     st.info(preview.explanation, icon="ℹ️")
+if get_settings().speech.enabled:
+    spoken = [t("ui.preview.ok" if preview.ok else "ui.preview.not_ok", lang), summary,
+              preview.explanation or ""]
+    read_aloud_button(" ".join(p for p in spoken if p), lang, key="preview-read",
+                      label_key="ui.voice.read_result")
 if preview.sources:
     st.caption(t("ui.preview.sources", lang, sources=", ".join(preview.sources)))
 

@@ -177,7 +177,14 @@ except SupportSystemError as exc:
     error = exc.message(lang)
 
 if error:
+    st.session_state._last_error = (key, error)
+elif st.session_state.get(f"{key}-read-error") and st.session_state.get("_last_error", ("",))[0] == key:
+    # "Read the message aloud" was pressed: the run it triggers must still show the message.
+    error = st.session_state._last_error[1]
+if error:
     error_slot.error(error, icon="⚠️")
+    if get_settings().speech.enabled:
+        read_aloud_button(error, lang, key=f"{key}-read-error", label_key="ui.voice.read_error")
     move_focus("error")
 else:
     spoken = st.session_state.pop("voice_note", None)

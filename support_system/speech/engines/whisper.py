@@ -40,7 +40,7 @@ from support_system.ai.model_files import model_path
 from support_system.ai.registry import ModelSpec, PackagedFile
 from support_system.core.errors import ModelFileError
 from support_system.core.settings import SpeechSettings
-from support_system.speech.base import Transcript
+from support_system.speech.base import SAMPLE_RATE, Transcript
 from support_system.speech.commands import normalise
 from support_system.speech.errors import (
     EngineUnavailable,
@@ -84,6 +84,8 @@ SNAP_MIN_RATIO = 0.75
 #: A command is a few words: the cap stops a hallucination loop early (seen on espeak
 #: Japanese: "いえ、いえ、いえ…" took 40 s for 1 s of audio with temperature fallback).
 COMMAND_MAX_TOKENS = 24
+#: Clips shorter than this decode greedily (deterministic); see `transcribe`.
+SHORT_CLIP_SECONDS = 6.0
 
 
 class WhisperSTT:
@@ -154,6 +156,13 @@ class WhisperSTT:
             # Timestamp tokens stay on: without them Japanese espeak-ng speech came out
             # worse (71 % character errors instead of 52 %) at the same speed.
         }
+        if audio.size < SHORT_CLIP_SECONDS * SAMPLE_RATE:
+            # Temperature fallback samples at random when greedy decoding looks unsure,
+            # which it often does on one or two words: the same "back" then came out
+            # differently from run to run. Short answers and commands decode greedily
+            # (the same recording always gives the same text); longer dictation keeps
+            # the fallback, which is what breaks Whisper's repetition loops.
+            options["temperature"] = 0.0
         if grammar:
             options.update(temperature=0.0, max_new_tokens=COMMAND_MAX_TOKENS)
             if not multilingual:

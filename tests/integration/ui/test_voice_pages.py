@@ -87,7 +87,7 @@ def test_voice_mode_reads_the_question_and_obeys_spoken_commands(user_id, lang: 
     _record(app, {"ja": "次へ進む", "en": "next"}[lang], lang)
     assert progress(app) == t("ui.questions.progress", lang, step=2, total=8)
     assert wizard.resume(session_id).answers.get("name")
-    _record(app, {"ja": "戻る", "en": "back"}[lang], lang)
+    _record(app, {"ja": "戻る", "en": "go back"}[lang], lang)
     assert progress(app) == PROGRESS_1[lang]
 
 
@@ -113,3 +113,25 @@ def test_voice_can_be_turned_off(user_id, monkeypatch: pytest.MonkeyPatch) -> No
     get_settings.cache_clear()
     app = open_app("en", "questions", session_id=shop_session(user_id, "en"))
     assert t("ui.voice.read_question", "en") not in labels(app) and not app.audio_input
+
+
+def test_an_error_and_a_result_can_be_read_aloud(user_id) -> None:
+    from support_system.generators.pipeline import Budget
+    from support_system.generators.runs import start_generation
+    from support_system.jobs.catalogue import get_job
+
+    session_id = shop_session(user_id, "en")
+    app = open_app("en", "questions", session_id=session_id)
+    answer_field(app).input("   ")
+    click(app, t("ui.questions.next", "en"))
+    click(app, t("ui.voice.read_error", "en"))
+    assert [a for a in app.get("audio") if a.proto.autoplay]
+
+    for question_id, value in get_job("shop-page").samples["en"].items():
+        wizard.answer(session_id, question_id, value, "en")
+    run = start_generation(session_id, lang="en", budget=Budget(attempts=0))  # template, no model
+    assert run.wait(180) and run.error is None
+    preview = open_app("en", "preview", session_id=session_id)
+    assert not preview.get("audio")
+    click(preview, t("ui.voice.read_result", "en"))
+    assert [a for a in preview.get("audio") if a.proto.autoplay]
