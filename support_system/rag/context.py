@@ -66,8 +66,7 @@ def knowledge_for(
         return []
     try:
         kb = shared_knowledge_base(settings)
-        scopes = None  # documents() of every scope is cheap; skip the search when empty
-        if not kb.documents(scopes):
+        if kb.store.count() == 0:  # emptied store: skip loading the embedding model
             return []
         return list(kb.search(query, k=k, project=project))
     except (SupportSystemError, OSError, RuntimeError, ValueError) as exc:

@@ -77,7 +77,8 @@ else:
     lines = []
     for status in engine_status():
         key = f"ui.settings.voice_languages.{status.lang}"
-        language = t(key, lang) if t(key, lang) != key else status.lang  # a language added in settings
+        named = t(key, lang)
+        language = named if named != key else status.lang  # a language added in settings
         direction = t(f"ui.settings.voice_{status.kind}", lang, language=language)
         state = (t("ui.settings.voice_ready", lang, engine=status.engine) if status.available
                  else status.problem.message(lang) if status.problem else "")

@@ -222,6 +222,17 @@ def _cancelled(lang: str) -> Step:
     )
 
 
+def _correction(state: AutoState, reply: dict[str, Any]) -> tuple[str, dict[str, Any], list[str]]:
+    """The person's correction at a pause: its text, the answers after applying it, and
+    the questions it changed (none when it was not "question: value")."""
+    job = get_job(state["job_id"])  # type: ignore[arg-type]
+    text = str(reply.get("text", ""))
+    answers, changed = apply_correction(
+        job, state["answers"], text, state["lang"], _config(state).base_dir
+    )
+    return text, answers, changed
+
+
 def review_plan(state: AutoState, deps: Deps) -> Step:
     lang = state["lang"]
     reply = _pause(state, "after_plan", {})
@@ -231,11 +242,7 @@ def review_plan(state: AutoState, deps: Deps) -> Step:
     if action == "cancel":
         return _cancelled(lang)
     if action == "correct":
-        job = get_job(state["job_id"])  # type: ignore[arg-type]
-        text = str(reply.get("text", ""))
-        answers, changed = apply_correction(
-            job, state["answers"], text, lang, _config(state).base_dir
-        )
+        text, answers, changed = _correction(state, reply)
         if not changed:  # not "question: value": read it as more of the goal and plan again
             goal = f"{state['goal']}\n{text}"
             return Step(
@@ -493,11 +500,7 @@ def review_publish(state: AutoState, deps: Deps) -> Step:
     if action == "cancel":
         return _cancelled(lang)
     if action == "correct":
-        job = get_job(state["job_id"])  # type: ignore[arg-type]
-        text = str(reply.get("text", ""))
-        answers, changed = apply_correction(
-            job, state["answers"], text, lang, _config(state).base_dir
-        )
+        text, answers, changed = _correction(state, reply)
         return Step(
             {"answers": answers, "decision": "act", "outcome": None, "outcome_params": {}},
             t("auto.step.corrected", lang, questions=", ".join(changed) or "-"),

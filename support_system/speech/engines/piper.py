@@ -28,6 +28,7 @@ import numpy as np
 
 from support_system.core.settings import SpeechSettings
 from support_system.speech.base import Speech, to_wav
+from support_system.speech.engines.onnx import cpu_session
 from support_system.speech.errors import (
     EngineUnavailable,
     LanguageNotSupported,
@@ -146,7 +147,6 @@ class PiperTTS:
         """The voice's ONNX session, created once per file (verified first if packaged)."""
         key = files.model.resolve()
         if key not in self._loaded:
-            import onnxruntime
             from piper import PiperConfig, PiperVoice
 
             for path, expected in files.sha256.items():
@@ -155,15 +155,7 @@ class PiperTTS:
                     raise ModelFileMismatch(
                         f"{path.name}: sha256 {actual} differs from the package record {expected}"
                     )
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self.settings.threads
-            options.inter_op_num_threads = 1
-            # Idle worker threads sleep instead of spinning: the app shares 2 cores with
-            # Streamlit and the LLM, and spinning made synthesis ~25 % slower under load.
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            session = onnxruntime.InferenceSession(
-                str(files.model), sess_options=options, providers=["CPUExecutionProvider"]
-            )
+            session = cpu_session(str(files.model), self.settings.threads)
             config = PiperConfig.from_dict(json.loads(files.config.read_text(encoding="utf-8")))
             self._loaded[key] = PiperVoice(session=session, config=config)
         return self._loaded[key]
