@@ -12,7 +12,6 @@ the UI must show the model actually used, so the loop is written out (it is shor
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 import time
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from support_system.ai import cache as response_cache
 from support_system.ai import prompts, providers
 from support_system.ai.registry import ModelSpec, get_registry
+from support_system.ai.schema_sketch import sketch
 from support_system.core.errors import InvalidOutput, ModelError, ModelUnavailable, Timeout
 from support_system.core.logging import get_logger
 from support_system.core.settings import get_settings
@@ -163,16 +163,18 @@ def generate(
     base_messages = normalize_messages(messages)
     json_schema = schema.model_json_schema() if schema else None
     if json_schema is not None:
-        instruction = prompts.render("models/json_instruction", schema=json.dumps(json_schema, ensure_ascii=False))
+        instruction = prompts.render("models/json_instruction", schema=sketch(json_schema))
         base_messages = [{"role": "system", "content": instruction}, *base_messages]
+    first_token_timeout = min(timeout or settings.timeout_seconds, settings.first_token_timeout_seconds)
     call = _Call(
         messages=base_messages,
         schema=schema,
         request=providers.ProviderRequest(
             max_tokens=max_tokens, temperature=temperature,
-            timeout=timeout or settings.timeout_seconds, json_schema=json_schema, api_key=api_key,
+            timeout=timeout or settings.timeout_seconds, first_token_timeout=first_token_timeout,
+            json_schema=json_schema, api_key=api_key,
         ),
-        first_token_timeout=min(timeout or settings.timeout_seconds, settings.first_token_timeout_seconds),
+        first_token_timeout=first_token_timeout,
         use_cache=settings.cache_enabled if cache is None else cache,
         purpose=purpose,
         user_id=user_id,
@@ -304,14 +306,13 @@ def _stream_once(spec: ModelSpec, call: _Call, stats: _Stats, started: float) ->
 def _stream_inline(
     spec: ModelSpec, chat: Any, call: _Call, kwargs: dict[str, Any], stats: _Stats, started: float
 ) -> Iterator[str]:
-    """The embedded model decodes in the caller's own thread.
+    """The embedded model's worker process is read in the caller's own thread.
 
     Why not the worker thread used for servers: on 2 cores llama.cpp keeps both busy,
     and one more thread waking up for every token (the queue hand-off) cost ~35% of
-    decode speed (bench/llm_overhead.py: 17 vs 27 tok/s). In-process there is nothing a
-    worker could add anyway: a running token cannot be interrupted, so the deadline is
-    checked between tokens, and closing the stream stops decoding at the next token and
-    releases the model.
+    decode speed (bench/llm_overhead.py: 17 vs 27 tok/s). The worker process enforces
+    the deadlines itself while waiting (a hung model is ended, see model_process.py);
+    closing the stream stops decoding at the next token and releases the model.
     """
     deadline = started + call.request.timeout
     first_deadline = min(deadline, started + call.first_token_timeout)

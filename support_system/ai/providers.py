@@ -1,25 +1,25 @@
 """Turn a registry entry into a LangChain chat model, and provider errors into typed ones.
 
 One function per provider keeps the differences (URLs, keys, how JSON output is
-requested) in one readable place. Embedded models are loaded once per process and
-shared: loading costs ~0.5-2 s and ~0.6-1.8 GB, so every chat must not load its own.
+requested) in one readable place. Embedded models run in a supervised worker process
+(`model_process.py`), so a native crash in llama.cpp costs one reply, not the app.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from langchain_community.chat_models import ChatLlamaCpp
 from langchain_core.language_models import BaseChatModel
-from pydantic import model_validator
+from langchain_core.messages import AIMessageChunk
 
 from support_system.ai.model_files import model_path
+from support_system.ai.model_process import ModelProcess, WorkerKey, worker_for, workers
 from support_system.ai.registry import ModelSpec
 from support_system.core.errors import (
     InvalidOutput,
@@ -33,50 +33,24 @@ from support_system.core.settings import get_settings
 
 # ---------------------------------------------------------------- embedded (llama.cpp)
 
-_pool: dict[tuple[str, int, int], Any] = {}
-_pool_lock = threading.Lock()
-_model_locks: dict[str, threading.Lock] = {}
+
+def _threads() -> int:
+    return get_settings().llm.n_threads or max(1, os.cpu_count() or 1)
 
 
-def _llama_class() -> type:
-    """FastGrammarLlama when available: same output, much faster JSON-constrained decoding."""
-    try:
-        from support_system.ai.fast_grammar import FastGrammarLlama
+def embedded_worker(spec: ModelSpec) -> ModelProcess:
+    """The supervised process that serves this embedded model (started on first use).
 
-        return FastGrammarLlama
-    except ImportError:  # pragma: no cover - the module ships with the package
-        from llama_cpp import Llama
-
-        return Llama
-
-
-def load_llama(path: Path, n_ctx: int, n_threads: int) -> Any:
-    """The shared llama.cpp instance for this file and settings (loaded on first use)."""
-    key = (str(path), n_ctx, n_threads)
-    with _pool_lock:
-        if key not in _pool:
-            _pool[key] = _llama_class()(
-                model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False
-            )
-        return _pool[key]
-
-
-_by_name: dict[str, Any] = {}  # registry name -> the llama.cpp instance it uses
-
-
-@atexit.register
-def _close_pool() -> None:
-    """Free models before interpreter teardown (llama.cpp's __del__ fails noisily later)."""
-    with _pool_lock:
-        for llama in _pool.values():
-            llama.close()
-        _pool.clear()
-        _by_name.clear()
+    Loading costs ~0.5-2 s and ~0.6-1.8 GB, so every chat shares the one worker.
+    """
+    path = model_path(spec)
+    n_ctx = min(get_settings().llm.n_ctx, spec.context_length)
+    return worker_for(WorkerKey(path=path, n_ctx=n_ctx, n_threads=_threads()), spec.name)
 
 
 def is_loaded(spec: ModelSpec) -> bool:
-    """True once an embedded model sits in memory in this process."""
-    return spec.name in _by_name
+    """True while an embedded model's worker process is up (its model is in memory)."""
+    return any(w.model == spec.name and w.alive for w in workers())
 
 
 def model_lock(spec: ModelSpec) -> threading.Lock:
@@ -86,35 +60,53 @@ def model_lock(spec: ModelSpec) -> threading.Lock:
     """
     if spec.provider != "embedded":
         return threading.Lock()
-    with _pool_lock:
-        return _model_locks.setdefault(spec.name, threading.Lock())
+    return embedded_worker(spec).lock
 
 
-class _PooledChatLlamaCpp(ChatLlamaCpp):
-    """ChatLlamaCpp that borrows a pooled llama.cpp instance instead of loading its own."""
+class EmbeddedChat:
+    """The chat model of an embedded model, answered by its worker process.
 
-    @model_validator(mode="after")
-    def validate_environment(self) -> _PooledChatLlamaCpp:
-        self.client = load_llama(Path(self.model_path), self.n_ctx, self.n_threads or 1)
-        return self
+    Inside the worker, LangChain's ChatLlamaCpp formats the messages and streams; here
+    the same chunks come back as `AIMessageChunk`s, the last one carrying the token
+    usage, so `generate()` reads them exactly like any other provider's stream.
+    """
+
+    def __init__(self, spec: ModelSpec, request: ProviderRequest) -> None:
+        self.spec = spec
+        self.worker = embedded_worker(spec)
+        self.request = request
+
+    def stream(self, messages: list[dict[str, str]], **kwargs: Any) -> Iterator[AIMessageChunk]:
+        """Chunks as they are decoded; closing the iterator cancels at the next token.
+
+        The caller holds `model_lock(spec)`. Deadlines are enforced while waiting, so a
+        hung worker is ended instead of blocking this thread forever.
+        """
+        started = time.monotonic()
+        request = self.request
+        first_wait = request.first_token_timeout or request.timeout
+        payload = {"messages": messages, "max_tokens": request.max_tokens,
+                   "temperature": request.temperature, "kwargs": kwargs}
+        for message in self.worker.chat(payload, first_token_deadline=started + first_wait,
+                                        deadline=started + request.timeout):
+            if message[0] == "chunk":
+                _, text, finish = message
+                yield AIMessageChunk(content=text, response_metadata={"finish_reason": finish} if finish else {})
+            else:
+                usage = message[1]
+                yield AIMessageChunk(content="", usage_metadata={
+                    "input_tokens": usage["tokens_in"], "output_tokens": usage["tokens_out"],
+                    "total_tokens": usage["tokens_in"] + usage["tokens_out"],
+                })
 
 
-def _threads() -> int:
-    return get_settings().llm.n_threads or max(1, os.cpu_count() or 1)
+def _embedded(spec: ModelSpec, request: ProviderRequest) -> EmbeddedChat:
+    return EmbeddedChat(spec, request)
 
 
-def _embedded(spec: ModelSpec, request: ProviderRequest) -> BaseChatModel:
-    path = model_path(spec)
-    n_ctx = min(get_settings().llm.n_ctx, spec.context_length)
-    try:
-        chat = _PooledChatLlamaCpp(
-            model_path=str(path), n_ctx=n_ctx, n_threads=_threads(), verbose=False,
-            max_tokens=request.max_tokens, temperature=request.temperature,
-        )
-    except Exception as exc:  # llama.cpp reports load failures as ValueError
-        raise ModelUnavailable(detail=f"could not load {path.name}: {exc}", model=spec.name) from exc
-    _by_name[spec.name] = chat.client
-    return chat
+def reset_embedded(spec: ModelSpec) -> None:
+    """Clear the worker's KV cache (benchmarks time prompts from scratch)."""
+    embedded_worker(spec).reset()
 
 
 # ---------------------------------------------------------------- remote providers
@@ -127,6 +119,7 @@ class ProviderRequest:
     max_tokens: int
     temperature: float
     timeout: float
+    first_token_timeout: float | None = None  # None = the whole timeout
     json_schema: dict[str, Any] | None = None
     api_key: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -176,7 +169,7 @@ def _anthropic(spec: ModelSpec, request: ProviderRequest) -> BaseChatModel:
     )
 
 
-def chat_model(spec: ModelSpec, request: ProviderRequest) -> BaseChatModel:
+def chat_model(spec: ModelSpec, request: ProviderRequest) -> BaseChatModel | EmbeddedChat:
     """A LangChain chat model for `spec`, configured for this one call."""
     if spec.provider == "embedded":
         return _embedded(spec, request)
@@ -209,11 +202,8 @@ def stream_kwargs(spec: ModelSpec, request: ProviderRequest) -> dict[str, Any]:
 
 
 def count_tokens(spec: ModelSpec, text: str) -> int | None:
-    """Exact token count for a loaded embedded model (its tokenizer is at hand), else None."""
-    llama = _by_name.get(spec.name)
-    if llama is None:
-        return None
-    return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+    """Exact token counts come with each answer's usage; elsewhere callers estimate."""
+    return None
 
 
 # ---------------------------------------------------------------- error mapping

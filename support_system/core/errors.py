@@ -60,6 +60,20 @@ class ModelFileError(ModelUnavailable):
     message_key = "errors.model_file"
 
 
+class ModelCrashed(ModelUnavailable):
+    """The embedded model's process died (native crash, out-of-memory kill); `how` says how.
+
+    Transient: the next request starts a new process, so one retry is worth it.
+    """
+
+    message_key = "errors.model_crashed"
+    transient = True
+
+    def __init__(self, detail: str = "", *, model: str = "", how: str = "?", **params: Any) -> None:
+        super().__init__(detail, model=model, how=how, **params)
+        self.how = how  # "SIGILL", "SIGKILL", "exit code 1" …
+
+
 class Timeout(ModelError):  # noqa: A001 - the issue names the type "Timeout"
     message_key = "errors.timeout"
 

@@ -30,6 +30,13 @@ from tests.conftest import TEST_MODEL_DIR
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("SUPPORT_SYSTEM_SCREENSHOTS", PROJECT_ROOT / ".state-test" / "screenshots"))
 IDLE = '[data-test-script-state="notRunning"]'
+# The text of the newest message in the chat room's message log.
+LAST_REPLY = """() => {
+  const sel = '.st-key-chat-log [data-testid="stChatMessageContent"]';
+  const replies = document.querySelectorAll(sel);
+  const last = replies[replies.length - 1];
+  return last ? last.innerText.trim() : "";
+}"""
 
 
 def free_port() -> int:

@@ -18,6 +18,7 @@ import pytest
 
 from tests.e2e.browser import (
     IDLE,
+    LAST_REPLY,
     MOUSE_GUARD,
     RunningApp,
     active,
@@ -34,14 +35,6 @@ from tests.e2e.browser import (
 )
 
 pytestmark = pytest.mark.browser
-LAST_REPLY = """() => {
-  const sel = '.st-key-chat-log [data-testid="stChatMessageContent"]';
-  const replies = document.querySelectorAll(sel);
-  const last = replies[replies.length - 1];
-  return last ? last.innerText.trim() : "";
-}"""
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     running = start_app(tmp_path_factory.mktemp("chat-state"), lang="en")
