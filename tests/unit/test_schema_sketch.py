@@ -50,5 +50,5 @@ def test_aliases_are_the_names_the_model_must_write() -> None:
 
 def test_the_instruction_carries_the_sketch() -> None:
     text = render("models/json_instruction", schema=sketch(Product.model_json_schema()))
-    assert text.startswith("Reply with one JSON object only")
+    assert text.startswith("Reply with JSON only")
     assert '"price_yen": integer' in text
