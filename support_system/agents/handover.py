@@ -245,12 +245,13 @@ def ask_for_answers(
         for _ in stream:
             pass
     except InvalidOutput as cut_off:  # ran out of tokens: keep the answers it finished
-        kept = salvage(getattr(cut_off, "partial_text", "") or "")
+        kept = salvage(cut_off.partial_text)
         if not kept:
             raise
         log.info("handover_salvaged", job=job.id, kept=sorted(kept), detail=cut_off.detail)
         return {key: value for key, value in kept.items() if isinstance(value, str)}
-    return stream.result.parsed.model_dump(by_alias=True)  # type: ignore[union-attr]
+    assert stream.result is not None  # set once the stream has ended without an error
+    return stream.result.parsed.model_dump(by_alias=True)
 
 
 def _max_tokens(questions: list[Question]) -> int:

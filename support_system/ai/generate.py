@@ -15,9 +15,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal, overload
 
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, ValidationError
@@ -73,7 +73,7 @@ class GenerationStream:
     Closing it early (or abandoning it) cancels the model between two tokens.
     """
 
-    def __init__(self, chunks: Iterator[str], holder: dict[str, GenerationResult]) -> None:
+    def __init__(self, chunks: Generator[str, None, None], holder: dict[str, Any]) -> None:
         self._chunks = chunks
         self._holder = holder
 
@@ -84,7 +84,7 @@ class GenerationStream:
         return next(self._chunks)
 
     def close(self) -> None:
-        self._chunks.close()  # type: ignore[attr-defined]
+        self._chunks.close()
 
     @property
     def result(self) -> GenerationResult | None:
@@ -93,7 +93,7 @@ class GenerationStream:
     @property
     def model(self) -> str | None:
         """The model answering right now (changes if a fallback takes over)."""
-        return self._holder.get("model")  # type: ignore[return-value]
+        return self._holder.get("model")
 
 
 def normalize_messages(messages: MessagesLike) -> list[dict[str, str]]:
@@ -132,6 +132,42 @@ class _Stats:
     usage_out: int | None = None
     first_token_ms: int | None = None
     finish_reason: str | None = None
+
+
+@overload
+def generate(
+    messages: MessagesLike,
+    model: str | None = None,
+    *,
+    stream: Literal[False] = False,
+    schema: type[BaseModel] | None = None,
+    timeout: float | None = None,
+    max_tokens: int = 512,
+    temperature: float = 0.2,
+    cache: bool | None = None,
+    fallback: bool = True,
+    purpose: str = "chat",
+    user_id: int | None = None,
+    api_key: str | None = None,
+) -> GenerationResult: ...
+
+
+@overload
+def generate(
+    messages: MessagesLike,
+    model: str | None = None,
+    *,
+    stream: Literal[True],
+    schema: type[BaseModel] | None = None,
+    timeout: float | None = None,
+    max_tokens: int = 512,
+    temperature: float = 0.2,
+    cache: bool | None = None,
+    fallback: bool = True,
+    purpose: str = "chat",
+    user_id: int | None = None,
+    api_key: str | None = None,
+) -> GenerationStream: ...
 
 
 def generate(
@@ -189,7 +225,9 @@ def generate(
     return holder["result"]
 
 
-def _run_chain(chain: list[ModelSpec], call: _Call, holder: dict[str, Any]) -> Iterator[str]:
+def _run_chain(
+    chain: list[ModelSpec], call: _Call, holder: dict[str, Any]
+) -> Generator[str, None, None]:
     started = time.monotonic()
     attempts: list[Attempt] = []
     key = response_cache.cache_key(chain[0].name, call.messages, _cache_params(call))
@@ -215,13 +253,13 @@ def _run_chain(chain: list[ModelSpec], call: _Call, holder: dict[str, Any]) -> I
                 text = "".join(text_parts)
                 result = _finish(spec, call, text, stats, started, attempts, cache_hit=False)
             except ModelError as error:
-                error.partial_text = "".join(text_parts)  # type: ignore[attr-defined]
+                error.partial_text = "".join(text_parts)
                 attempts.append(_failed(spec, error, attempt_started))
                 _record_usage(spec, call, stats, attempt_started, text="".join(text_parts), error=error)
                 log.warning("model_attempt_failed", model=spec.name, error=type(error).__name__, detail=error.detail)
                 last_error = error
                 if call.streaming and text_parts:
-                    error.attempts = attempts  # type: ignore[attr-defined]
+                    error.attempts = attempts
                     raise error  # the user already saw part of this answer
                 if not _worth_retrying(error) or retry >= get_settings().llm.retries:
                     break  # move on to the next model in the chain
@@ -234,7 +272,7 @@ def _run_chain(chain: list[ModelSpec], call: _Call, holder: dict[str, Any]) -> I
             holder["result"] = result
             return
     assert last_error is not None
-    last_error.attempts = attempts  # type: ignore[attr-defined]
+    last_error.attempts = attempts
     raise last_error
 
 

@@ -71,7 +71,8 @@ class ModelProcess:
     @property
     def pid(self) -> int | None:
         """The worker's process id while it runs (tests send it signals)."""
-        return self._proc.pid if self.alive else None
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
 
     @property
     def alive(self) -> bool:

@@ -41,6 +41,10 @@ class ModelError(SupportSystemError):
     def __init__(self, detail: str = "", *, model: str = "", **params: Any) -> None:
         super().__init__(detail, model=model, **params)
         self.model = model
+        # Set by generate(): the text already streamed when a stream failed part-way, and
+        # every model attempt (ai.generate.Attempt) once the fallback chain gave up.
+        self.partial_text = ""
+        self.attempts: list[Any] = []
 
 
 class UnknownModel(ModelError):

@@ -131,7 +131,6 @@ def ask_model(
     from support_system.ai import generate
 
     options: dict[str, Any] = {
-        "model": ctx.model,
         "schema": schema,
         "max_tokens": max_tokens,
         "temperature": 0.4 if ctx.attempt > 1 else 0.2,
@@ -139,9 +138,10 @@ def ask_model(
         "purpose": f"{ctx.job.kind}:{ctx.job.id}",
     }
     if ctx.on_text is None:
-        return generate(prompt, **options)  # type: ignore[return-value]
+        return generate(prompt, ctx.model, stream=False, **options)
     # Someone is watching (the Preview page): pass the text on as it is written.
-    stream = generate(prompt, stream=True, **options)
-    for chunk in stream:  # type: ignore[union-attr]
+    stream = generate(prompt, ctx.model, stream=True, **options)
+    for chunk in stream:
         ctx.on_text(chunk)
-    return stream.result  # type: ignore[union-attr,return-value]
+    assert stream.result is not None  # set once the stream has ended without an error
+    return stream.result

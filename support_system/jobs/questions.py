@@ -877,7 +877,7 @@ def _ask_model(
         temperature=0.3,
         purpose="propose-answer",
     )
-    return result.parsed.value  # type: ignore[union-attr]
+    return result.parsed.value
 
 
 __all__ = [

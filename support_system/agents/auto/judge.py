@@ -78,10 +78,10 @@ def judge(
     except ModelError as error:
         log.info("auto_judge_failed", error=type(error).__name__, detail=error.detail)
         return Verdict(score=None, error=error.message(lang))
-    parsed: Judgement = result.parsed  # type: ignore[union-attr,assignment]
+    parsed: Judgement = result.parsed
     return Verdict(
         score=round(parsed.score, 3),
         reasons=[r[:200] for r in parsed.reasons],
-        model=result.model,  # type: ignore[union-attr]
-        tokens=result.tokens_in + result.tokens_out,  # type: ignore[union-attr]
+        model=result.model,
+        tokens=result.tokens_in + result.tokens_out,
     )

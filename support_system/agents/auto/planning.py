@@ -94,7 +94,7 @@ def _model_pick(goal: str, jobs: list[Job], model: str | None) -> Job | None:
     except SupportSystemError as error:
         log.info("auto_job_pick_failed", error=type(error).__name__)
         return None
-    return get_job(result.parsed.job)  # type: ignore[union-attr]
+    return get_job(result.parsed.job)
 
 
 def _norm(text: str) -> str:
