@@ -46,17 +46,24 @@ SCHEMA = Catalogue.model_json_schema()
 # The schema is in the prompt for every path, so the unconstrained model writes the same
 # kind of long JSON answer (and does not stop after a few lines).
 MESSAGES = [
-    {"role": "system", "content": "Reply with one JSON object only, matching this JSON schema:\n"
-                                  + json.dumps(SCHEMA)},
-    {"role": "user", "content": "Describe a bakery with exactly 10 products, "
-                                "each with a two-sentence description."},
+    {
+        "role": "system",
+        "content": "Reply with one JSON object only, matching this JSON schema:\n"
+        + json.dumps(SCHEMA),
+    },
+    {
+        "role": "user",
+        "content": "Describe a bakery with exactly 10 products, "
+        "each with a two-sentence description.",
+    },
 ]
 
 
 def _stream(llm: Llama, max_tokens: int, constrained: bool) -> Iterator[str]:
     extra = {"response_format": {"type": "json_object", "schema": SCHEMA}} if constrained else {}
-    for chunk in llm.create_chat_completion(messages=MESSAGES, stream=True, temperature=0.0,
-                                            max_tokens=max_tokens, **extra):
+    for chunk in llm.create_chat_completion(
+        messages=MESSAGES, stream=True, temperature=0.0, max_tokens=max_tokens, **extra
+    ):
         yield chunk["choices"][0]["delta"].get("content") or ""
 
 
@@ -112,8 +119,10 @@ def main() -> None:
     fast_ratio = rate["fast constrained"] / base
     print(f"fast  constrained / unconstrained: {fast_ratio:.3f}  (target >= 0.9)")
     print(f"fast  unconstrained / stock unconstrained: {rate['fast unconstrained'] / base:.3f}")
-    print(f"fast path fell back to the full vocabulary for {resampled}/{sampled} tokens "
-          f"({100 * resampled / max(sampled, 1):.1f}%)")
+    print(
+        f"fast path fell back to the full vocabulary for {resampled}/{sampled} tokens "
+        f"({100 * resampled / max(sampled, 1):.1f}%)"
+    )
 
 
 if __name__ == "__main__":

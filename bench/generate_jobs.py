@@ -37,7 +37,9 @@ def main() -> None:
         import os
 
         os.environ["SUPPORT_SYSTEM_STATE_DIR"] = state
-        os.environ.setdefault("SUPPORT_SYSTEM_MODEL_DIR", str(PROJECT_ROOT / ".state-test" / "models"))
+        os.environ.setdefault(
+            "SUPPORT_SYSTEM_MODEL_DIR", str(PROJECT_ROOT / ".state-test" / "models")
+        )
         os.environ["SUPPORT_SYSTEM_LLM__CACHE_ENABLED"] = "false"
         get_settings.cache_clear()
         upgrade()
@@ -46,21 +48,27 @@ def main() -> None:
         lang = "en" if args.sample == "en" else "ja"
         model = args.model or get_settings().llm.default_model
         print(f"model: {model}, runs per job: {args.runs}, sample answers: {args.sample}")
-        print(f"{'job':<16}{'median s':>10}{'max s':>8}{'attempts':>10}{'fallback':>10}{'pass rate':>11}")
+        print(
+            f"{'job':<16}{'median s':>10}{'max s':>8}{'attempts':>10}{'fallback':>10}"
+            f"{'pass rate':>11}"
+        )
         for job_id in wanted:
             job = catalogue[job_id]
             answers = validate_answers(job.samples[args.sample], job, lang, base_dir=SAMPLES)
             seconds, attempts, fallbacks, passes = [], [], 0, 0
             for run in range(args.runs):
                 out = Path(state) / f"{job_id}-{run}"
-                result = run_pipeline(job, answers, out, lang=lang, model=args.model, base_dir=SAMPLES)
+                result = run_pipeline(
+                    job, answers, out, lang=lang, model=args.model, base_dir=SAMPLES
+                )
                 seconds.append(result.seconds)
                 attempts.append(sum(1 for a in result.attempts if a.source == "model"))
                 fallbacks += result.fallback_used
                 passes += result.ok
             print(
                 f"{job_id:<16}{statistics.median(seconds):>10.1f}{max(seconds):>8.1f}"
-                f"{statistics.mean(attempts):>10.1f}{fallbacks:>7}/{args.runs:<2}{passes / args.runs:>10.0%}"
+                f"{statistics.mean(attempts):>10.1f}{fallbacks:>7}/{args.runs:<2}"
+                f"{passes / args.runs:>10.0%}"
             )
 
 

@@ -73,23 +73,36 @@ def _sampling_defaults() -> dict:
 
 
 def _direct(llama, messages: list[dict], **kwargs) -> Iterator[str]:
-    stream = llama.create_chat_completion(messages=messages, stream=True, temperature=0.0,
-                                          **_sampling_defaults(), **kwargs)
+    stream = llama.create_chat_completion(
+        messages=messages, stream=True, temperature=0.0, **_sampling_defaults(), **kwargs
+    )
     for chunk in stream:
         yield chunk["choices"][0]["delta"].get("content") or ""
 
 
 def _via_generate(messages: list[dict], model: str, max_tokens: int, schema=None) -> Iterator[str]:
     try:
-        yield from generate(messages, model, stream=True, max_tokens=max_tokens, temperature=0.0,
-                            cache=False, fallback=False, schema=schema, purpose="bench")
+        yield from generate(
+            messages,
+            model,
+            stream=True,
+            max_tokens=max_tokens,
+            temperature=0.0,
+            cache=False,
+            fallback=False,
+            schema=schema,
+            purpose="bench",
+        )
     except InvalidOutput:
         pass  # a JSON answer cut off at max_tokens: its tokens were still decoded and timed
 
 
 def _median(rows: list[tuple[float, float, int]]) -> tuple[float, float, int]:
-    return (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows),
-            int(statistics.median(r[2] for r in rows)))
+    return (
+        statistics.median(r[0] for r in rows),
+        statistics.median(r[1] for r in rows),
+        int(statistics.median(r[2] for r in rows)),
+    )
 
 
 def main() -> None:
@@ -111,7 +124,10 @@ def main() -> None:
     messages = [{"role": "user", "content": PROMPT}]
     schema_json = Catalogue.model_json_schema()
     instruction = render("models/json_instruction", schema=sketch(schema_json))
-    schema_messages = [{"role": "system", "content": instruction}, {"role": "user", "content": SCHEMA_PROMPT}]
+    schema_messages = [
+        {"role": "system", "content": instruction},
+        {"role": "user", "content": SCHEMA_PROMPT},
+    ]
     fmt = {"type": "json_object", "schema": schema_json}
 
     list(_via_generate(messages, args.model, 4))  # warm-up: load, caches, threads
@@ -126,28 +142,50 @@ def main() -> None:
         reset_embedded(spec)
         rows["generate"].append(_timed(_via_generate(messages, args.model, args.max_tokens)))
         llama.reset()
-        rows["direct-json"].append(_timed(_direct(llama, schema_messages, max_tokens=args.max_tokens * 2, response_format=fmt)))
+        rows["direct-json"].append(
+            _timed(
+                _direct(llama, schema_messages, max_tokens=args.max_tokens * 2, response_format=fmt)
+            )
+        )
         reset_embedded(spec)
-        rows["generate-json"].append(_timed(_via_generate(schema_messages[1:], args.model, args.max_tokens * 2, Catalogue)))
+        rows["generate-json"].append(
+            _timed(_via_generate(schema_messages[1:], args.model, args.max_tokens * 2, Catalogue))
+        )
         # The grammar's own cost: the JSON prompt with and without the constraint.
         llama.reset()
         rows["direct-jsonprompt"].append(_timed(_direct(llama, schema_messages, max_tokens=4)))
 
     med = {k: _median(v) for k, v in rows.items()}
-    print(f"model: {spec.name} ({path.name}), n_threads={n_threads}, n_ctx={n_ctx}, runs={args.runs}, "
-          f"llama class: {type(llama).__name__}")
+    print(
+        f"model: {spec.name} ({path.name}), n_threads={n_threads}, n_ctx={n_ctx}, "
+        f"runs={args.runs}, "
+        f"llama class: {type(llama).__name__}"
+    )
     print(f"{'path':<16}{'TTFT s':>10}{'decode tok/s':>15}{'tokens':>9}")
     for name, (ttft, rate, tokens) in med.items():
         print(f"{name:<16}{ttft:>10.3f}{rate:>15.1f}{tokens:>9}")
-    print(f"generate()/direct decode ratio: {med['generate'][1] / med['direct'][1]:.3f}  (target >= 0.95)")
+    print(
+        f"generate()/direct decode ratio: {med['generate'][1] / med['direct'][1]:.3f}"
+        "  (target >= 0.95)"
+    )
     print(f"generate()/direct TTFT: {med['generate'][0]:.3f} s vs {med['direct'][0]:.3f} s")
-    print(f"constrained/unconstrained decode ratio via generate(): "
-          f"{med['generate-json'][1] / med['generate'][1]:.3f}  (target >= 0.9)")
-    print(f"constrained/unconstrained decode ratio direct: {med['direct-json'][1] / med['direct'][1]:.3f}")
-    print(f"constrained TTFT via generate(): {med['generate-json'][0]:.3f} s vs unconstrained "
-          f"{med['generate'][0]:.3f} s: +{med['generate-json'][0] - med['generate'][0]:.3f} s  (target <= 0.2)")
-    print(f"the grammar's own TTFT cost (same JSON prompt, direct): "
-          f"{med['direct-json'][0] - med['direct-jsonprompt'][0]:+.3f} s")
+    print(
+        f"constrained/unconstrained decode ratio via generate(): "
+        f"{med['generate-json'][1] / med['generate'][1]:.3f}  (target >= 0.9)"
+    )
+    print(
+        "constrained/unconstrained decode ratio direct: "
+        f"{med['direct-json'][1] / med['direct'][1]:.3f}"
+    )
+    print(
+        f"constrained TTFT via generate(): {med['generate-json'][0]:.3f} s vs unconstrained "
+        f"{med['generate'][0]:.3f} s: +{med['generate-json'][0] - med['generate'][0]:.3f} s"
+        "  (target <= 0.2)"
+    )
+    print(
+        f"the grammar's own TTFT cost (same JSON prompt, direct): "
+        f"{med['direct-json'][0] - med['direct-jsonprompt'][0]:+.3f} s"
+    )
 
 
 if __name__ == "__main__":

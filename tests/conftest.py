@@ -45,7 +45,9 @@ def extra_models(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyP
     import yaml
 
     def add(entries: list[dict]) -> Settings:
-        shipped = yaml.safe_load((PROJECT_ROOT / "config" / "models.yaml").read_text(encoding="utf-8"))
+        shipped = yaml.safe_load(
+            (PROJECT_ROOT / "config" / "models.yaml").read_text(encoding="utf-8")
+        )
         path = tmp_path / "models.yaml"
         path.write_text(yaml.safe_dump({"models": shipped["models"] + entries}), encoding="utf-8")
         monkeypatch.setenv("SUPPORT_SYSTEM_MODELS_FILE", str(path))

@@ -48,22 +48,35 @@ def main() -> None:
     with st.sidebar:
         st.session_state._lang_choice = lang
         st.selectbox(
-            t("app.language_label", lang), LANGUAGES, key="_lang_choice",
-            format_func=lambda code: LANGUAGE_NAMES[code], on_change=_switch_language,
+            t("app.language_label", lang),
+            LANGUAGES,
+            key="_lang_choice",
+            format_func=lambda code: LANGUAGE_NAMES[code],
+            on_change=_switch_language,
         )
 
     def page(name: str, icon: str, **kwargs: object) -> st.Page:
         if not kwargs.get("default"):
             kwargs["url_path"] = name
-        return st.Page(str(VIEWS / f"{name}.py"), title=t(f"ui.nav.{name}", lang), icon=icon, **kwargs)
+        return st.Page(
+            str(VIEWS / f"{name}.py"), title=t(f"ui.nav.{name}", lang), icon=icon, **kwargs
+        )
 
     # One flat list: Streamlit's sectioned navigation puts section titles inside the
     # <ul> as non-<li> children, which axe reports (list, listitem).
     pages = [
-        page("home", "🏠", default=True), page("jobs", "🧰"), page("questions", "💬"),
-        page("edit", "📝"), page("preview", "👀"), page("publish", "🚀"),
-        page("projects", "🗂️"), page("auto", "🤖"), page("chat", "🗨️"), page("agents", "🎭"),
-        page("knowledge", "📚"), page("settings", "⚙️"),
+        page("home", "🏠", default=True),
+        page("jobs", "🧰"),
+        page("questions", "💬"),
+        page("edit", "📝"),
+        page("preview", "👀"),
+        page("publish", "🚀"),
+        page("projects", "🗂️"),
+        page("auto", "🤖"),
+        page("chat", "🗨️"),
+        page("agents", "🎭"),
+        page("knowledge", "📚"),
+        page("settings", "⚙️"),
     ]
     current = st.navigation(pages)
     # Pages that put focus somewhere on arrival (not on every rerun) read `_arrived`.

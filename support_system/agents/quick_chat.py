@@ -60,7 +60,9 @@ def quick_chat(
         grounded = answer(text, language=language, model=model)
         reply._chunks = _relay_and_save(reply, iter(grounded))
         return reply
-    messages = [("system", render("chat/system", language=language, app_name=t("app.title", language)))]
+    messages = [
+        ("system", render("chat/system", language=language, app_name=t("app.title", language)))
+    ]
     messages += [(_role(sender), content) for sender, content in history[-HISTORY_MESSAGES:]]
     messages.append(("user", text))
     reply._chunks = _stream_and_save(reply, messages, model, max_tokens, user_id)
@@ -85,15 +87,31 @@ def _role(sender: str) -> str:
 
 
 def _stream_and_save(
-    reply: ChatReply, messages: list[tuple[str, str]], model: str | None, max_tokens: int, user_id: int
+    reply: ChatReply,
+    messages: list[tuple[str, str]],
+    model: str | None,
+    max_tokens: int,
+    user_id: int,
 ) -> Iterator[str]:
-    stream = generate(messages, model, stream=True, max_tokens=max_tokens, temperature=0.3,
-                      purpose="chat", user_id=user_id)
+    stream = generate(
+        messages,
+        model,
+        stream=True,
+        max_tokens=max_tokens,
+        temperature=0.3,
+        purpose="chat",
+        user_id=user_id,
+    )
     yield from _relay_and_save(reply, stream)
     reply.result = stream.result
 
 
 def _save_reply(conversation_id: int, content: str, *, sender: str, partial: bool) -> None:
     with session_scope() as session:
-        repo.add_message(session, conversation_id, sender=sender, content=content,
-                         type="partial" if partial else "text")
+        repo.add_message(
+            session,
+            conversation_id,
+            sender=sender,
+            content=content,
+            type="partial" if partial else "text",
+        )

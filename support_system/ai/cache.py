@@ -30,7 +30,9 @@ def _store() -> SQLiteCache:
     return _cache(get_settings().state_dir / "cache" / "llm_cache.sqlite")
 
 
-def cache_key(model: str, messages: list[dict[str, str]], params: dict[str, Any]) -> tuple[str, str]:
+def cache_key(
+    model: str, messages: list[dict[str, str]], params: dict[str, Any]
+) -> tuple[str, str]:
     """(prompt, llm_string) in LangChain's cache terms, canonical JSON for both."""
     prompt = json.dumps(messages, ensure_ascii=False, sort_keys=True)
     llm_string = json.dumps({"model": model, **params}, ensure_ascii=False, sort_keys=True)

@@ -33,7 +33,13 @@ from support_system.core.settings import get_settings
 log = get_logger(__name__)
 
 MessagesLike = str | Sequence[dict[str, str] | BaseMessage | tuple[str, str]]
-_ROLES = {"human": "user", "ai": "assistant", "system": "system", "user": "user", "assistant": "assistant"}
+_ROLES = {
+    "human": "user",
+    "ai": "assistant",
+    "system": "system",
+    "user": "user",
+    "assistant": "assistant",
+}
 
 
 @dataclass
@@ -64,7 +70,11 @@ class GenerationResult:
     def decode_tokens_per_second(self) -> float:
         """Tokens/s after the first token (the figure benchmarks compare)."""
         decode_ms = self.latency_ms - (self.first_token_ms or 0)
-        return (self.tokens_out - 1) / (decode_ms / 1000) if decode_ms > 0 and self.tokens_out > 1 else 0.0
+        return (
+            (self.tokens_out - 1) / (decode_ms / 1000)
+            if decode_ms > 0 and self.tokens_out > 1
+            else 0.0
+        )
 
 
 class GenerationStream:
@@ -201,14 +211,19 @@ def generate(
     if json_schema is not None:
         instruction = prompts.render("models/json_instruction", schema=sketch(json_schema))
         base_messages = [{"role": "system", "content": instruction}, *base_messages]
-    first_token_timeout = min(timeout or settings.timeout_seconds, settings.first_token_timeout_seconds)
+    first_token_timeout = min(
+        timeout or settings.timeout_seconds, settings.first_token_timeout_seconds
+    )
     call = _Call(
         messages=base_messages,
         schema=schema,
         request=providers.ProviderRequest(
-            max_tokens=max_tokens, temperature=temperature,
-            timeout=timeout or settings.timeout_seconds, first_token_timeout=first_token_timeout,
-            json_schema=json_schema, api_key=api_key,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            timeout=timeout or settings.timeout_seconds,
+            first_token_timeout=first_token_timeout,
+            json_schema=json_schema,
+            api_key=api_key,
         ),
         first_token_timeout=first_token_timeout,
         use_cache=settings.cache_enabled if cache is None else cache,
@@ -255,8 +270,15 @@ def _run_chain(
             except ModelError as error:
                 error.partial_text = "".join(text_parts)
                 attempts.append(_failed(spec, error, attempt_started))
-                _record_usage(spec, call, stats, attempt_started, text="".join(text_parts), error=error)
-                log.warning("model_attempt_failed", model=spec.name, error=type(error).__name__, detail=error.detail)
+                _record_usage(
+                    spec, call, stats, attempt_started, text="".join(text_parts), error=error
+                )
+                log.warning(
+                    "model_attempt_failed",
+                    model=spec.name,
+                    error=type(error).__name__,
+                    detail=error.detail,
+                )
                 last_error = error
                 if call.streaming and text_parts:
                     error.attempts = attempts
@@ -268,7 +290,9 @@ def _run_chain(
             if not call.streaming:
                 yield text
             if call.use_cache:
-                response_cache.update(response_cache.cache_key(spec.name, call.messages, _cache_params(call)), text)
+                response_cache.update(
+                    response_cache.cache_key(spec.name, call.messages, _cache_params(call)), text
+                )
             holder["result"] = result
             return
     assert last_error is not None
@@ -324,12 +348,18 @@ def _stream_once(spec: ModelSpec, call: _Call, stats: _Stats, started: float) ->
     deadline = started + call.request.timeout
     try:
         while True:
-            limit = deadline if stats.first_token_ms is not None else min(deadline, started + call.first_token_timeout)
+            limit = (
+                deadline
+                if stats.first_token_ms is not None
+                else min(deadline, started + call.first_token_timeout)
+            )
             try:
                 kind, payload = channel.get(timeout=max(0.0, limit - time.monotonic()))
             except queue.Empty:
                 waited = "first token" if stats.first_token_ms is None else "answer"
-                raise Timeout(detail=f"no {waited} after {limit - started:.0f} s", model=spec.name) from None
+                raise Timeout(
+                    detail=f"no {waited} after {limit - started:.0f} s", model=spec.name
+                ) from None
             if kind == "done":
                 return
             if kind == "error":
@@ -368,7 +398,9 @@ def _stream_inline(
                 limit = deadline if stats.first_token_ms is not None else first_deadline
                 if time.monotonic() > limit:
                     waited = "first token" if stats.first_token_ms is None else "answer"
-                    raise Timeout(detail=f"no {waited} after {limit - started:.0f} s", model=spec.name)
+                    raise Timeout(
+                        detail=f"no {waited} after {limit - started:.0f} s", model=spec.name
+                    )
                 if piece:
                     yield piece
         finally:
@@ -406,9 +438,16 @@ def _absorb(chunk: Any, stats: _Stats, started: float) -> str:
         stats.tokens_in = usage.get("input_tokens") or stats.tokens_in
         stats.usage_out = usage.get("output_tokens") or stats.usage_out
     info = getattr(chunk, "response_metadata", None) or {}
-    stats.finish_reason = info.get("finish_reason") or info.get("done_reason") or info.get("stop_reason") or stats.finish_reason
-    text = chunk.content if isinstance(chunk.content, str) else "".join(
-        part.get("text", "") for part in chunk.content if isinstance(part, dict)
+    stats.finish_reason = (
+        info.get("finish_reason")
+        or info.get("done_reason")
+        or info.get("stop_reason")
+        or stats.finish_reason
+    )
+    text = (
+        chunk.content
+        if isinstance(chunk.content, str)
+        else "".join(part.get("text", "") for part in chunk.content if isinstance(part, dict))
     )
     if text:
         stats.tokens_out += 1
@@ -418,24 +457,39 @@ def _absorb(chunk: Any, stats: _Stats, started: float) -> str:
 
 
 def _finish(
-    spec: ModelSpec, call: _Call, text: str, stats: _Stats, started: float,
-    attempts: list[Attempt], *, cache_hit: bool,
+    spec: ModelSpec,
+    call: _Call,
+    text: str,
+    stats: _Stats,
+    started: float,
+    attempts: list[Attempt],
+    *,
+    cache_hit: bool,
 ) -> GenerationResult:
     parsed = _parse(spec, call, text, stats) if call.schema else None
     latency_ms = int((time.monotonic() - started) * 1000)
     tokens_in, tokens_out = _token_counts(spec, call, text, stats)
     attempts.append(Attempt(model=spec.name, ok=True, latency_ms=latency_ms))
     return GenerationResult(
-        text=text, model=spec.name, parsed=parsed, tokens_in=tokens_in, tokens_out=tokens_out,
-        first_token_ms=stats.first_token_ms, latency_ms=latency_ms, cache_hit=cache_hit,
-        finish_reason=stats.finish_reason, attempts=attempts,
+        text=text,
+        model=spec.name,
+        parsed=parsed,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        first_token_ms=stats.first_token_ms,
+        latency_ms=latency_ms,
+        cache_hit=cache_hit,
+        finish_reason=stats.finish_reason,
+        attempts=attempts,
     )
 
 
 def _parse(spec: ModelSpec, call: _Call, text: str, stats: _Stats) -> BaseModel:
     assert call.schema is not None
     if stats.finish_reason == "length":
-        raise InvalidOutput(detail=f"answer cut off at max_tokens={call.request.max_tokens}", model=spec.name)
+        raise InvalidOutput(
+            detail=f"answer cut off at max_tokens={call.request.max_tokens}", model=spec.name
+        )
     try:
         return call.schema.model_validate_json(_strip_fences(text))
     except ValidationError as exc:
@@ -454,21 +508,36 @@ def _strip_fences(text: str) -> str:
 
 def _token_counts(spec: ModelSpec, call: _Call, text: str, stats: _Stats) -> tuple[int, int]:
     prompt_text = "\n".join(m["content"] for m in call.messages)
-    tokens_in = stats.tokens_in or providers.count_tokens(spec, prompt_text) or max(1, len(prompt_text) // 4)
-    tokens_out = stats.usage_out or (providers.count_tokens(spec, text) if text else 0) or stats.tokens_out
+    tokens_in = (
+        stats.tokens_in
+        or providers.count_tokens(spec, prompt_text)
+        or max(1, len(prompt_text) // 4)
+    )
+    tokens_out = (
+        stats.usage_out or (providers.count_tokens(spec, text) if text else 0) or stats.tokens_out
+    )
     return tokens_in, tokens_out
 
 
 def _failed(spec: ModelSpec, error: ModelError, started: float) -> Attempt:
     return Attempt(
-        model=spec.name, ok=False, latency_ms=int((time.monotonic() - started) * 1000),
-        error_type=type(error).__name__, detail=error.detail,
+        model=spec.name,
+        ok=False,
+        latency_ms=int((time.monotonic() - started) * 1000),
+        error_type=type(error).__name__,
+        detail=error.detail,
     )
 
 
 def _record_usage(
-    spec: ModelSpec, call: _Call, stats: _Stats, started: float,
-    *, text: str, error: ModelError | None = None, cache_hit: bool = False,
+    spec: ModelSpec,
+    call: _Call,
+    stats: _Stats,
+    started: float,
+    *,
+    text: str,
+    error: ModelError | None = None,
+    cache_hit: bool = False,
 ) -> None:
     """Write one UsageRecord; a database problem is logged, never raised into a reply."""
     tokens_in, tokens_out = _token_counts(spec, call, text, stats)
@@ -478,11 +547,18 @@ def _record_usage(
 
         with session_scope() as session:
             record_usage(
-                session, user_id=call.user_id, model=spec.name, provider=spec.provider,
-                purpose=call.purpose, tokens_in=tokens_in, tokens_out=tokens_out,
+                session,
+                user_id=call.user_id,
+                model=spec.name,
+                provider=spec.provider,
+                purpose=call.purpose,
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
                 latency_ms=int((time.monotonic() - started) * 1000),
-                first_token_ms=stats.first_token_ms, cost=spec.cost(tokens_in, tokens_out),
-                cache_hit=cache_hit, status="error" if error else "ok",
+                first_token_ms=stats.first_token_ms,
+                cost=spec.cost(tokens_in, tokens_out),
+                cache_hit=cache_hit,
+                status="error" if error else "ok",
                 error_type=type(error).__name__ if error else None,
             )
     except Exception as exc:  # noqa: BLE001 - usage accounting must not break a reply

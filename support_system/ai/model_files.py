@@ -30,7 +30,9 @@ def package_files(source: PackagedFile, model: str) -> list[Path]:
         try:
             dist = metadata.distribution(dist_name)
         except metadata.PackageNotFoundError as exc:
-            raise ModelFileError(detail=f"package {dist_name} is not installed", model=model) from exc
+            raise ModelFileError(
+                detail=f"package {dist_name} is not installed", model=model
+            ) from exc
         matches = sorted(
             (Path(str(dist.locate_file(f))) for f in dist.files or [] if f.match(source.pattern)),
             key=lambda p: p.name,

@@ -58,5 +58,7 @@ def render(name: str, directory: Path | None = None, **variables: Any) -> str:
     try:
         template = _environment(_directory(directory)).get_template(f"{name}{SUFFIX}")
     except TemplateNotFound as exc:
-        raise ConfigError(detail=f"prompt template not found: {name}", source=str(_directory(directory))) from exc
+        raise ConfigError(
+            detail=f"prompt template not found: {name}", source=str(_directory(directory))
+        ) from exc
     return template.render(**variables).strip()

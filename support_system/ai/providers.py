@@ -85,19 +85,30 @@ class EmbeddedChat:
         started = time.monotonic()
         request = self.request
         first_wait = request.first_token_timeout or request.timeout
-        payload = {"messages": messages, "max_tokens": request.max_tokens,
-                   "temperature": request.temperature, "kwargs": kwargs}
-        for message in self.worker.chat(payload, first_token_deadline=started + first_wait,
-                                        deadline=started + request.timeout):
+        payload = {
+            "messages": messages,
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "kwargs": kwargs,
+        }
+        for message in self.worker.chat(
+            payload, first_token_deadline=started + first_wait, deadline=started + request.timeout
+        ):
             if message[0] == "chunk":
                 _, text, finish = message
-                yield AIMessageChunk(content=text, response_metadata={"finish_reason": finish} if finish else {})
+                yield AIMessageChunk(
+                    content=text, response_metadata={"finish_reason": finish} if finish else {}
+                )
             else:
                 usage = message[1]
-                yield AIMessageChunk(content="", usage_metadata={
-                    "input_tokens": usage["tokens_in"], "output_tokens": usage["tokens_out"],
-                    "total_tokens": usage["tokens_in"] + usage["tokens_out"],
-                })
+                yield AIMessageChunk(
+                    content="",
+                    usage_metadata={
+                        "input_tokens": usage["tokens_in"],
+                        "output_tokens": usage["tokens_out"],
+                        "total_tokens": usage["tokens_in"] + usage["tokens_out"],
+                    },
+                )
 
 
 def _embedded(spec: ModelSpec, request: ProviderRequest) -> EmbeddedChat:
@@ -151,7 +162,9 @@ def _openai_like(spec: ModelSpec, request: ProviderRequest, base_url: str | None
         max_retries=0,  # retries and fallbacks are generate()'s job, with usage records
         stream_usage=True,
         # ChatOpenAI sends `max_completion_tokens`, which llama.cpp's servers ignore.
-        extra_body={"max_tokens": request.max_tokens} if spec.provider == "openai_compatible" else None,
+        extra_body={"max_tokens": request.max_tokens}
+        if spec.provider == "openai_compatible"
+        else None,
     )
 
 
@@ -178,7 +191,9 @@ def chat_model(spec: ModelSpec, request: ProviderRequest) -> BaseChatModel | Emb
     if spec.provider in ("openai", "anthropic") and not request.api_key:
         raise ModelUnavailable(detail=f"no API key stored for {spec.provider}", model=spec.name)
     if spec.provider == "openai_compatible":
-        return _openai_like(spec, request, spec.base_url or get_settings().llm.openai_compatible_base_url)
+        return _openai_like(
+            spec, request, spec.base_url or get_settings().llm.openai_compatible_base_url
+        )
     if spec.provider == "openai":
         return _openai_like(spec, request, spec.base_url)
     return _anthropic(spec, request)
@@ -217,7 +232,9 @@ def classify_error(exc: BaseException, spec: ModelSpec) -> ModelError:
         return ModelUnavailable(detail=exc.detail, model=spec.name)
     name = type(exc).__name__
     text = f"{name}: {exc}"
-    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    status = getattr(exc, "status_code", None) or getattr(
+        getattr(exc, "response", None), "status_code", None
+    )
     if status == 429 or "RateLimit" in name:
         return RateLimited(detail=text, model=spec.name)
     if "Timeout" in name or isinstance(exc, TimeoutError):

@@ -270,7 +270,9 @@ def record_substep(
     Commits: each attempt of a long generation is kept even if a later one crashes.
     """
     position = session.scalar(
-        select(func.coalesce(func.max(Substep.position), 0)).where(Substep.execution_id == execution_id)
+        select(func.coalesce(func.max(Substep.position), 0)).where(
+            Substep.execution_id == execution_id
+        )
     )
     substep = Substep(
         execution_id=execution_id,
@@ -358,7 +360,9 @@ def add_artifact(
     """A new artifact version (numbered per wizard session; older versions are kept)."""
     version = 1
     if session_id is not None:
-        latest = session.scalar(select(func.max(Artifact.version)).where(Artifact.session_id == session_id))
+        latest = session.scalar(
+            select(func.max(Artifact.version)).where(Artifact.session_id == session_id)
+        )
         version = (latest or 0) + 1
     artifact = Artifact(
         kind=kind,

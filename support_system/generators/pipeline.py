@@ -105,7 +105,9 @@ class PipelineResult:
             "job": self.job_id,
             "lang": self.lang,
             "ok": self.ok,
-            "main_file": self.main_file.relative_to(self.out_dir).as_posix() if self.main_file else None,
+            "main_file": self.main_file.relative_to(self.out_dir).as_posix()
+            if self.main_file
+            else None,
             "models": self.models,
             "fallback_used": self.fallback_used,
             "explanation": self.explanation,
@@ -130,9 +132,7 @@ class _Recorder:
 
     def __init__(self, job: Job, session_id: int | None, project_id: int | None) -> None:
         self.execution_id: int | None = None
-        self._try(
-            self._start, job, session_id, project_id
-        )
+        self._try(self._start, job, session_id, project_id)
 
     def _try(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -147,7 +147,11 @@ class _Recorder:
 
         with session_scope() as s:
             execution = repositories.start_execution(
-                s, kind=f"generate:{job.kind}", goal=job.id, session_id=session_id, project_id=project_id
+                s,
+                kind=f"generate:{job.kind}",
+                goal=job.id,
+                session_id=session_id,
+                project_id=project_id,
             )
             self.execution_id = execution.id
 
@@ -176,16 +180,22 @@ class _Recorder:
                     "tokens_out": report.tokens_out,
                     "source": report.source,
                 },
-                score=(sum(c.passed for c in report.checks) / len(report.checks)) if report.checks else 0.0,
+                score=(sum(c.passed for c in report.checks) / len(report.checks))
+                if report.checks
+                else 0.0,
                 adjustments=[m for c in report.checks if not c.passed for m in c.messages][:50],
             )
 
-    def finish(self, result: PipelineResult, session_id: int | None, project_id: int | None) -> None:
+    def finish(
+        self, result: PipelineResult, session_id: int | None, project_id: int | None
+    ) -> None:
         if self.execution_id is None:
             return
         self._try(self._finish, result, session_id, project_id)
 
-    def _finish(self, result: PipelineResult, session_id: int | None, project_id: int | None) -> None:
+    def _finish(
+        self, result: PipelineResult, session_id: int | None, project_id: int | None
+    ) -> None:
         from support_system.data import repositories
         from support_system.data.db import session_scope
 
@@ -206,8 +216,12 @@ class _Recorder:
                 self.execution_id,  # type: ignore[arg-type]
                 status=ExecutionStatus.COMPLETED if result.ok else ExecutionStatus.FAILED,
                 result=summary,
-                error=None if result.ok else (
-                    "cancelled" if result.cancelled else "; ".join(c.name for c in result.failed_checks())
+                error=None
+                if result.ok
+                else (
+                    "cancelled"
+                    if result.cancelled
+                    else "; ".join(c.name for c in result.failed_checks())
                 ),
             )
 
@@ -258,7 +272,11 @@ def run_pipeline(
     notify = on_progress or (lambda event, info: None)
     out_dir = Path(out_dir).resolve()
     ctx = GenerationContext(
-        job=job, answers=dict(answers), lang=lang, model=model, base_dir=(base_dir or Path.cwd()).resolve(),
+        job=job,
+        answers=dict(answers),
+        lang=lang,
+        model=model,
+        base_dir=(base_dir or Path.cwd()).resolve(),
         on_text=on_text,
     )
     if use_knowledge:
@@ -321,7 +339,9 @@ def run_pipeline(
             stop_reason = t("generate.reason_attempts", lang, attempts=budget.attempts)
 
         if cancel is not None and cancel.is_set():
-            return _cancelled(job, lang, out_dir, attempts, started, recorder, session_id, project_id, notify)
+            return _cancelled(
+                job, lang, out_dir, attempts, started, recorder, session_id, project_id, notify
+            )
         fallback_used = winner is None
         explanation: str | None = None
         not_customised: list[str] = []
@@ -428,4 +448,6 @@ def _rebased(draft: Draft, out_dir: Path) -> Draft:
     def move(path: Path) -> Path:
         return out_dir / path.relative_to(draft.root)
 
-    return replace(draft, root=out_dir, main_file=move(draft.main_file), files=[move(p) for p in draft.files])
+    return replace(
+        draft, root=out_dir, main_file=move(draft.main_file), files=[move(p) for p in draft.files]
+    )

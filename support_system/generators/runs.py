@@ -195,7 +195,16 @@ def describe(event: RunEvent, lang: str) -> str:
     if event.kind == "checked":
         checks = info.get("checks", [])
         failed = [t(f"checks.{c.name}.label", lang) for c in checks if not c.passed]
-        text = t("run.checked", lang, number=info.get("number"),
-                 passed=sum(1 for c in checks if c.passed), total=len(checks))
+        text = t(
+            "run.checked",
+            lang,
+            number=info.get("number"),
+            passed=sum(1 for c in checks if c.passed),
+            total=len(checks),
+        )
         return f"{text} {t('run.failed', lang, checks=' / '.join(failed))}" if failed else text
-    return t(f"run.{event.kind}", lang, **{k: v for k, v in info.items() if isinstance(v, (str, int, float))})
+    return t(
+        f"run.{event.kind}",
+        lang,
+        **{k: v for k, v in info.items() if isinstance(v, (str, int, float))},
+    )

@@ -150,7 +150,10 @@ def run_sandboxed(
         shutil.rmtree(private, ignore_errors=True)
         _disarm(workdir)
     log.info(
-        "sandbox_run", program=argv[0], returncode=result.returncode, limit=result.limit,
+        "sandbox_run",
+        program=argv[0],
+        returncode=result.returncode,
+        limit=result.limit,
         seconds=round(result.seconds, 3),
     )
     return result
@@ -296,8 +299,17 @@ def _command(
     if uid is None:  # unprivileged: bwrap needs a user namespace for everything else
         command += ["--unshare-all", "--unshare-user", "--disable-userns"]
     else:  # root: no user namespace, so the kernel sees the throw-away uid (RLIMIT_NPROC)
-        command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-                    "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        command += [
+            "--unshare-ipc",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+        ]
     command += ["--ro-bind", "/usr", "/usr"]
     for top in _TOP_LEVEL:
         if os.path.islink(top):
@@ -305,9 +317,24 @@ def _command(
         elif os.path.isdir(top):
             command += ["--ro-bind", top, top]
     scratch = str(limits.file_size_mb * 1024 * 1024)
-    command += ["--proc", "/proc", "--dev", "/dev",
-                "--perms", "1777", "--size", scratch, "--tmpfs", "/dev/shm",
-                "--perms", "1777", "--size", scratch, "--tmpfs", "/tmp"]
+    command += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        scratch,
+        "--tmpfs",
+        "/dev/shm",
+        "--perms",
+        "1777",
+        "--size",
+        scratch,
+        "--tmpfs",
+        "/tmp",
+    ]
     system = [path for path in _SYSTEM_FILES if os.path.exists(path)]
     python = _python_dirs()
     for parent in _parents([*system, *python, str(workdir)], read_only=["/usr", *python]):
@@ -318,12 +345,25 @@ def _command(
 
     command.append("--")
     if uid is not None:
-        command += [tools.setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+        command += [
+            tools.setpriv,
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+        ]
     mib = 1024 * 1024
-    command += [tools.prlimit, f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 1}",
-                f"--as={limits.memory_mb * mib}", f"--fsize={limits.file_size_mb * mib}",
-                f"--nproc={limits.max_processes}", "--core=0", "--"]
+    command += [
+        tools.prlimit,
+        f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 1}",
+        f"--as={limits.memory_mb * mib}",
+        f"--fsize={limits.file_size_mb * mib}",
+        f"--nproc={limits.max_processes}",
+        "--core=0",
+        "--",
+    ]
     program = sys.executable if argv[0] == "python" else argv[0]
     return command + [program, *argv[1:]]
 
@@ -350,8 +390,13 @@ def _supervise(
     started = time.monotonic()
     try:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=env, pass_fds=(status_write,), start_new_session=True,
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            pass_fds=(status_write,),
+            start_new_session=True,
         )
     except OSError as exc:  # bwrap vanished or cannot be executed
         os.close(status_read)

@@ -36,7 +36,9 @@ def read_answers_file(path: Path, lang: str) -> dict[str, Any]:
 
 def load_answers_file(path: Path, job: Job, lang: str) -> dict[str, Any]:
     """Validated, canonical answers for `job` from `path` (errors name the question)."""
-    return validate_answers(read_answers_file(path, lang), job, lang, base_dir=Path(path).resolve().parent)
+    return validate_answers(
+        read_answers_file(path, lang), job, lang, base_dir=Path(path).resolve().parent
+    )
 
 
 def validate_answers(raw: dict[str, Any], job: Job, lang: str, *, base_dir: Path) -> dict[str, Any]:

@@ -70,8 +70,16 @@ def spec_lines(job: Job, answers: Mapping[str, Any], lang: str) -> list[SpecLine
             text = t("ui.edit.default_used", lang, value=answer_text(question, default, lang))
         else:
             text = t("ui.edit.not_answered", lang)
-        lines.append(SpecLine(question.id, question.label.get(lang), text, answered,
-                              question.required, uses_default=default is not None))
+        lines.append(
+            SpecLine(
+                question.id,
+                question.label.get(lang),
+                text,
+                answered,
+                question.required,
+                uses_default=default is not None,
+            )
+        )
     return lines
 
 

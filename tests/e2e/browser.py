@@ -28,7 +28,9 @@ from support_system.generators.checks.tools import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import TEST_MODEL_DIR
 
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = Path(os.environ.get("SUPPORT_SYSTEM_SCREENSHOTS", PROJECT_ROOT / ".state-test" / "screenshots"))
+SCREENSHOTS = Path(
+    os.environ.get("SUPPORT_SYSTEM_SCREENSHOTS", PROJECT_ROOT / ".state-test" / "screenshots")
+)
 IDLE = '[data-test-script-state="notRunning"]'
 # The text of the newest message in the chat room's message log.
 LAST_REPLY = """() => {
@@ -69,13 +71,23 @@ def start_app(state_dir: Path, *, port: int | None = None, lang: str = "ja") -> 
     port = port or free_port()
     state_dir.mkdir(parents=True, exist_ok=True)
     log = state_dir / f"start-{int(time.time() * 1000)}.log"
-    env = {**os.environ, "SUPPORT_SYSTEM_PORT": str(port), "SUPPORT_SYSTEM_STATE_DIR": str(state_dir),
-           "SUPPORT_SYSTEM_MODEL_DIR": str(TEST_MODEL_DIR), "SUPPORT_SYSTEM_LANGUAGE": lang,
-           "SUPPORT_SYSTEM_SITES_PORT": "0"}
+    env = {
+        **os.environ,
+        "SUPPORT_SYSTEM_PORT": str(port),
+        "SUPPORT_SYSTEM_STATE_DIR": str(state_dir),
+        "SUPPORT_SYSTEM_MODEL_DIR": str(TEST_MODEL_DIR),
+        "SUPPORT_SYSTEM_LANGUAGE": lang,
+        "SUPPORT_SYSTEM_SITES_PORT": "0",
+    }
     env.pop("SUPPORT_SYSTEM_DATABASE_URL", None)
     with log.open("wb") as out:
-        proc = subprocess.Popen([str(PROJECT_ROOT / "scripts" / "start")], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(PROJECT_ROOT / "scripts" / "start")],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     app = RunningApp(f"http://127.0.0.1:{port}", port, state_dir, log, proc, env)
     try:
         _wait_healthy(app)
@@ -91,7 +103,9 @@ def _wait_healthy(app: RunningApp) -> None:
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if app.proc.poll() is not None:
-            pytest.fail(f"./scripts/start exited with {app.proc.returncode}:\n{app.log.read_text()[-3000:]}")
+            pytest.fail(
+                f"./scripts/start exited with {app.proc.returncode}:\n{app.log.read_text()[-3000:]}"
+            )
         try:
             if httpx.get(f"{app.url}/_stcore/health", timeout=1).text == "ok":
                 return
@@ -127,7 +141,8 @@ def wait_idle(page: Any, timeout: float = 60_000) -> None:
 
 MOUSE_GUARD = """
 window.__mouseEvents = 0;
-for (const type of ["mousedown", "mouseup", "click", "pointerdown", "pointerup", "mousemove", "wheel"]) {
+const kinds = ["mousedown", "mouseup", "click", "pointerdown", "pointerup", "mousemove", "wheel"];
+for (const type of kinds) {
   window.addEventListener(type, (e) => {
     // A keyboard activation of a button fires a synthetic "click" with detail 0 and
     // no pointer: those are allowed; anything from a real pointer is counted.
@@ -148,7 +163,8 @@ def active(page: Any) -> dict[str, Any]:
     return page.evaluate("""() => {
       const el = document.activeElement;
       if (!el) return {};
-      const label = el.getAttribute("aria-label") || (el.labels && el.labels[0] ? el.labels[0].innerText : "")
+      const label = el.getAttribute("aria-label")
+        || (el.labels && el.labels[0] ? el.labels[0].innerText : "")
         || (el.id ? (document.querySelector(`label[for="${el.id}"]`) || {}).innerText : "") || "";
       return {tag: el.tagName.toLowerCase(), type: el.type || "", label: (label || "").trim(),
               text: (el.innerText || "").trim().slice(0, 200), value: el.value || "",
@@ -156,7 +172,9 @@ def active(page: Any) -> dict[str, Any]:
     }""")
 
 
-def wait_focus(page: Any, matches: Callable[[dict[str, Any]], bool], *, timeout: float = 5.0) -> dict[str, Any]:
+def wait_focus(
+    page: Any, matches: Callable[[dict[str, Any]], bool], *, timeout: float = 5.0
+) -> dict[str, Any]:
     """The focused element once it `matches` (focus is moved by a script after a rerun);
     the last one seen if it never does, so the caller's assertion shows it."""
     deadline = time.monotonic() + timeout
@@ -167,14 +185,18 @@ def wait_focus(page: Any, matches: Callable[[dict[str, Any]], bool], *, timeout:
     return el
 
 
-def tab_to(page: Any, matches: Callable[[dict[str, Any]], bool], *, limit: int = 40, what: str = "") -> int:
+def tab_to(
+    page: Any, matches: Callable[[dict[str, Any]], bool], *, limit: int = 40, what: str = ""
+) -> int:
     """Press Tab until the focused element `matches`; returns the number of presses."""
     for presses in range(limit + 1):
         if matches(active(page)):
             return presses
         page.keyboard.press("Tab")
         page.wait_for_timeout(40)
-    pytest.fail(f"{what or 'target'} not reachable with {limit} Tab presses; focus is on {active(page)}")
+    pytest.fail(
+        f"{what or 'target'} not reachable with {limit} Tab presses; focus is on {active(page)}"
+    )
 
 
 def button(text: str) -> Callable[[dict[str, Any]], bool]:
@@ -192,10 +214,11 @@ def run_axe(page: Any, *, exclude: list[str] | None = None) -> dict[str, Any]:
         """async (exclude) => {
           const context = exclude.length ? {exclude: exclude.map(s => [s])} : document;
           const r = await axe.run(context, {resultTypes: ["violations"]});
-          const checked = [...r.passes, ...r.violations, ...r.incomplete, ...r.inapplicable].map(x => x.id);
+          const checked = [...r.passes, ...r.violations, ...r.incomplete, ...r.inapplicable]
+            .map(x => x.id);
           return {violations: r.violations.map(v => ({id: v.id, impact: v.impact,
-                    nodes: v.nodes.slice(0, 5).map(n => ({target: n.target, html: n.html.slice(0, 200),
-                                                       summary: n.failureSummary}))})),
+                    nodes: v.nodes.slice(0, 5).map(n => ({target: n.target,
+                      html: n.html.slice(0, 200), summary: n.failureSummary}))})),
                   rules: [...new Set(checked)].sort()};
         }""",
         exclude or [],
@@ -220,7 +243,9 @@ def app_state(app: RunningApp) -> Iterator[None]:
     from support_system.core.settings import get_settings
     from support_system.data.db import reset_engine_cache
 
-    saved = {k: os.environ.get(k) for k in ("SUPPORT_SYSTEM_STATE_DIR", "SUPPORT_SYSTEM_DATABASE_URL")}
+    saved = {
+        k: os.environ.get(k) for k in ("SUPPORT_SYSTEM_STATE_DIR", "SUPPORT_SYSTEM_DATABASE_URL")
+    }
     os.environ["SUPPORT_SYSTEM_STATE_DIR"] = str(app.state_dir)
     os.environ.pop("SUPPORT_SYSTEM_DATABASE_URL", None)
     get_settings.cache_clear()
@@ -258,12 +283,21 @@ def seed_project(
         base = PROJECT_ROOT / "data" / "samples"
         for question in job.questions[:answered]:
             if question.id in job.samples[lang]:
-                wizard.answer(session_id, question.id, job.samples[lang][question.id], lang, base_dir=base)
+                wizard.answer(
+                    session_id, question.id, job.samples[lang][question.id], lang, base_dir=base
+                )
         if make:
             state = wizard.resume(session_id)
-            run_pipeline(job, effective_answers(job, state.answers, lang), workspace.new_output_dir(session_id),
-                         lang=lang, budget=Budget(attempts=0), base_dir=base, session_id=session_id,
-                         project_id=project_id)
+            run_pipeline(
+                job,
+                effective_answers(job, state.answers, lang),
+                workspace.new_output_dir(session_id),
+                lang=lang,
+                budget=Budget(attempts=0),
+                base_dir=base,
+                session_id=session_id,
+                project_id=project_id,
+            )
     return session_id
 
 

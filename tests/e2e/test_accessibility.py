@@ -3,7 +3,8 @@
 axe comes from the npm package (node_modules/axe-core, installed by the scripts) and is
 injected into each page after Streamlit finished drawing it. Every rule axe knows is
 run (WCAG 2.0/2.1 A and AA and best practices); the rule ids are printed to the log
-(also on success) and written to `axe-rules-<theme>.txt` beside the screenshots. Screenshots of every page in both themes are written for review
+(also on success) and written to `axe-rules-<theme>.txt` beside the screenshots.
+Screenshots of every page in both themes are written for review
 (SUPPORT_SYSTEM_SCREENSHOTS, default .state-test/screenshots).
 
 The generated page inside Preview is a `data:` URL in an opaque-origin frame; axe does
@@ -31,8 +32,20 @@ from tests.e2e.browser import (
 )
 
 pytestmark = pytest.mark.browser
-PAGES = ["home", "jobs", "questions", "edit", "preview", "publish", "projects", "auto", "chat",
-         "agents", "knowledge", "settings"]
+PAGES = [
+    "home",
+    "jobs",
+    "questions",
+    "edit",
+    "preview",
+    "publish",
+    "projects",
+    "auto",
+    "chat",
+    "agents",
+    "knowledge",
+    "settings",
+]
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +97,14 @@ def test_every_page_has_no_axe_violations(
     with capsys.disabled():  # shown in every run's log, not only when the test fails
         print(f"\n{rules}")
     (SCREENSHOTS / f"axe-rules-{theme}.txt").write_text(rules + "\n", encoding="utf-8")
-    summary = [f"{page}: {v['id']} ({v['impact']}) at {[n['target'] for n in v['nodes']][:3]}"
-               for page, found in failures.items() for v in found]
+    summary = [
+        f"{page}: {v['id']} ({v['impact']}) at {[n['target'] for n in v['nodes']][:3]}"
+        for page, found in failures.items()
+        for v in found
+    ]
     assert not failures, "axe violations in the {} theme:\n{}\n\ndetails:\n{}".format(
-        theme, "\n".join(summary), dump(failures))
+        theme, "\n".join(summary), dump(failures)
+    )
 
 
 def test_text_size_setting_scales_the_whole_page(app: RunningApp) -> None:
@@ -102,10 +119,12 @@ def test_text_size_setting_scales_the_whole_page(app: RunningApp) -> None:
             page.wait_for_selector('[data-testid="stMain"] h1')
             page.wait_for_selector('[data-testid="stMain"] input')
             sizes[scale] = page.evaluate("""() => {
-              const px = (sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
+              const px = (sel) =>
+                parseFloat(getComputedStyle(document.querySelector(sel)).fontSize);
               const main = document.querySelector('[data-testid="stMain"]');
               return {h1: px('[data-testid="stMain"] h1'), p: px('[data-testid="stMain"] p'),
-                      input: px('[data-testid="stMain"] input'), button: px('[data-testid="stMain"] button'),
+                      input: px('[data-testid="stMain"] input'),
+                      button: px('[data-testid="stMain"] button'),
                       nav: px('[data-testid="stSidebarNavLink"] span')};
             }""")
     set_preferences(app, font_scale=100)
@@ -113,7 +132,9 @@ def test_text_size_setting_scales_the_whole_page(app: RunningApp) -> None:
         assert sizes[150][part] == pytest.approx(size * 1.5, rel=0.05), (part, sizes)
 
 
-@pytest.mark.parametrize(("lang", "skip_text"), [("ja", "本文へスキップ"), ("en", "Skip to main content")])
+@pytest.mark.parametrize(
+    ("lang", "skip_text"), [("ja", "本文へスキップ"), ("en", "Skip to main content")]
+)
 def test_first_tab_is_a_translated_skip_link_and_page_lang_follows_the_language(
     app: RunningApp, lang: str, skip_text: str
 ) -> None:
@@ -126,12 +147,15 @@ def test_first_tab_is_a_translated_skip_link_and_page_lang_follows_the_language(
         wait_idle(page)
         page.wait_for_function(f"document.documentElement.lang === '{lang}'")
         page.wait_for_function(
-            f"(document.querySelector('[data-testid=stSkipToContent]') || {{}}).textContent === '{skip_text}'")
+            "(document.querySelector('[data-testid=stSkipToContent]') || {}).textContent"
+            f" === '{skip_text}'"
+        )
         page.keyboard.press("Tab")
         first = active(page)
         page.keyboard.press("Enter")
         page.keyboard.press("Tab")
         after_skip = page.evaluate(
-            "document.querySelector('[data-testid=stMain]').contains(document.activeElement)")
+            "document.querySelector('[data-testid=stMain]').contains(document.activeElement)"
+        )
     assert first.get("tag") == "a" and first.get("text") == skip_text, first
     assert after_skip, "Tab after the skip link should land inside the main content"

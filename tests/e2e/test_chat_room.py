@@ -35,6 +35,8 @@ from tests.e2e.browser import (
 )
 
 pytestmark = pytest.mark.browser
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     running = start_app(tmp_path_factory.mktemp("chat-state"), lang="en")

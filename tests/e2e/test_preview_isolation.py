@@ -62,13 +62,31 @@ def _hostile_artifact(app: RunningApp) -> int:
     with app_state(app):
         out = workspace.new_output_dir(session_id)
         (out / "index.html").write_text(PROBE, encoding="utf-8")
-        (out / "result.json").write_text(json.dumps({
-            "job": "shop-page", "lang": "en", "ok": True, "main_file": "index.html",
-            "checks": [], "run": None, "outputs": [], "explanation": None,
-        }), encoding="utf-8")
+        (out / "result.json").write_text(
+            json.dumps(
+                {
+                    "job": "shop-page",
+                    "lang": "en",
+                    "ok": True,
+                    "main_file": "index.html",
+                    "checks": [],
+                    "run": None,
+                    "outputs": [],
+                    "explanation": None,
+                }
+            ),
+            encoding="utf-8",
+        )
         with session_scope() as session:
-            add_artifact(session, kind="shop-page", path=str(out), checks={}, checks_passed=True,
-                         session_id=session_id, project_id=workspace.project_for_session(session_id))
+            add_artifact(
+                session,
+                kind="shop-page",
+                path=str(out),
+                checks={},
+                checks_passed=True,
+                session_id=session_id,
+                project_id=workspace.project_for_session(session_id),
+            )
     return session_id
 
 
@@ -83,7 +101,9 @@ def test_script_in_a_previewed_page_cannot_reach_the_app(app: RunningApp) -> Non
         src = frame_element.get_attribute("src") or ""
         assert src.startswith("data:text/html;base64,"), src[:80]
         frame = next(f for f in page.frames if f.url.startswith("data:"))
-        frame.wait_for_function("document.getElementById('result').textContent !== 'script did not run'")
+        frame.wait_for_function(
+            "document.getElementById('result').textContent !== 'script did not run'"
+        )
         outcome = frame.evaluate("document.getElementById('result').textContent")
         screenshot(page, "preview-isolation")
         app_title = page.title()

@@ -65,7 +65,9 @@ def test_restart_mid_wizard_resumes_the_same_question_with_all_answers(tmp_path)
             page.keyboard.press("Enter")
             wait_idle(page)
             page.get_by_text("Question 3 of 8").wait_for()
-            assert wait_focus(page, lambda e: e.get("value") == ANSWERS[2]).get("value") == ANSWERS[2]
+            assert (
+                wait_focus(page, lambda e: e.get("value") == ANSWERS[2]).get("value") == ANSWERS[2]
+            )
             page.goto(f"{app.url}/edit?{url.split('?', 1)[1]}")
             wait_idle(page)
             review = page.inner_text('[data-testid="stMain"]')

@@ -38,35 +38,71 @@ SAMPLES = PROJECT_ROOT / "data" / "samples"
 
 TEXT = {
     "ja": {
-        "want": "作りたいものを自由に書いてください", "next": "次へ", "make": "作る",
-        "to_publish": "公開へ進む", "publish": "ページを公開する", "result": "結果（第",
-        "download": "zip ファイルでダウンロード", "progress": "{total} 問中 {step} 問目",
-        "launch": "プログラムを開く", "stop": "プログラムを止める",
+        "want": "作りたいものを自由に書いてください",
+        "next": "次へ",
+        "make": "作る",
+        "to_publish": "公開へ進む",
+        "publish": "ページを公開する",
+        "result": "結果（第",
+        "download": "zip ファイルでダウンロード",
+        "progress": "{total} 問中 {step} 問目",
+        "launch": "プログラムを開く",
+        "stop": "プログラムを止める",
     },
     "en": {
-        "want": "Describe it in your own words", "next": "Next", "make": "Make it",
-        "to_publish": "Continue to publish", "publish": "Publish the page", "result": "Result (version",
-        "download": "Download as a zip file", "progress": "Question {step} of {total}",
-        "launch": "Open the program", "stop": "Stop the program",
+        "want": "Describe it in your own words",
+        "next": "Next",
+        "make": "Make it",
+        "to_publish": "Continue to publish",
+        "publish": "Publish the page",
+        "result": "Result (version",
+        "download": "Download as a zip file",
+        "progress": "Question {step} of {total}",
+        "launch": "Open the program",
+        "stop": "Stop the program",
     },
 }
 
 # What the person types, question by question (None = keep the pre-selected choice).
 SHOP = {
-    "ja": {"request": "パン屋のホームページを作りたい", "answers": [
-        "こむぎ堂", "焼きたてのパンを毎朝どうぞ", "東京都台東区谷中2-3-4",
-        "火〜土 7:00〜18:00\n定休日: 日曜・月曜", "03-1234-5678", "食パン, 320\nクロワッサン, 210",
-        "緑", None]},
-    "en": {"request": "a web page for my bakery", "answers": [
-        "Wheat House", "Warm bread every morning", "4 Mill Lane, York YO1 7HB",
-        "Tue-Sat 7:00-18:00\nClosed Sunday and Monday", "01904 555 0199", "Sourdough, 4.20\nBagel, 1.10",
-        "green", None]},
+    "ja": {
+        "request": "パン屋のホームページを作りたい",
+        "answers": [
+            "こむぎ堂",
+            "焼きたてのパンを毎朝どうぞ",
+            "東京都台東区谷中2-3-4",
+            "火〜土 7:00〜18:00\n定休日: 日曜・月曜",
+            "03-1234-5678",
+            "食パン, 320\nクロワッサン, 210",
+            "緑",
+            None,
+        ],
+    },
+    "en": {
+        "request": "a web page for my bakery",
+        "answers": [
+            "Wheat House",
+            "Warm bread every morning",
+            "4 Mill Lane, York YO1 7HB",
+            "Tue-Sat 7:00-18:00\nClosed Sunday and Monday",
+            "01904 555 0199",
+            "Sourdough, 4.20\nBagel, 1.10",
+            "green",
+            None,
+        ],
+    },
 }
 CSV = {
-    "ja": {"request": "売上の表を店ごとに合計したい", "file": SAMPLES / "sales_ja_sjis.csv",
-           "choices": ["店舗", "売上", None]},
-    "en": {"request": "total up my sales CSV per store", "file": SAMPLES / "sales_en.csv",
-           "choices": ["Store", "Sales", None]},
+    "ja": {
+        "request": "売上の表を店ごとに合計したい",
+        "file": SAMPLES / "sales_ja_sjis.csv",
+        "choices": ["店舗", "売上", None],
+    },
+    "en": {
+        "request": "total up my sales CSV per store",
+        "file": SAMPLES / "sales_en.csv",
+        "choices": ["Store", "Sales", None],
+    },
 }
 
 
@@ -92,7 +128,8 @@ def _start_from_home(page, app: RunningApp, lang: str, request: str, job_title: 
     wait_idle(page)
     focused = wait_focus(page, button(job_title))
     assert focused.get("tag") == "button" and job_title in focused.get("text", ""), (
-        f"the best suggestion should be {job_title!r} and have focus: {focused}")
+        f"the best suggestion should be {job_title!r} and have focus: {focused}"
+    )
     page.keyboard.press("Enter")
     wait_idle(page)
 
@@ -102,8 +139,11 @@ def _set_language(page, lang: str) -> None:
     page.wait_for_function("document.documentElement.dataset.ssTheme !== undefined")
     if page.evaluate("document.documentElement.lang") == lang:
         return
-    tab_to(page, lambda el: el.get("tag") == "input" and el.get("label") in ("言語", "Language"),
-           what="the language box")
+    tab_to(
+        page,
+        lambda el: el.get("tag") == "input" and el.get("label") in ("言語", "Language"),
+        what="the language box",
+    )
     page.keyboard.type("English" if lang == "en" else "日本語")
     page.keyboard.press("Enter")
     wait_idle(page)
@@ -158,7 +198,9 @@ def _choose_file(page, path: Path) -> None:
     pytest.fail(f"Enter on the Upload button never opened the file chooser; focus: {active(page)}")
 
 
-def _generate_and_publish(page, app: RunningApp, lang: str, name: str, *, webpage: bool) -> str | None:
+def _generate_and_publish(
+    page, app: RunningApp, lang: str, name: str, *, webpage: bool
+) -> str | None:
     # Review page: focus is on "Make it".
     focused = wait_focus(page, button(TEXT[lang]["make"]))
     assert focused.get("tag") == "button" and TEXT[lang]["make"] in focused.get("text", ""), focused
@@ -177,7 +219,9 @@ def _generate_and_publish(page, app: RunningApp, lang: str, name: str, *, webpag
         with page.expect_download(timeout=30_000) as download:
             page.keyboard.press("Enter")
         names = zipfile.ZipFile(download.value.path()).namelist()
-        assert any(n.endswith("/app.py") for n in names) and any(n.endswith("/program.py") for n in names), names
+        assert any(n.endswith("/app.py") for n in names) and any(
+            n.endswith("/program.py") for n in names
+        ), names
         tab_to(page, button(TEXT[lang]["launch"]), limit=30, what="Open the program")
         page.keyboard.press("Enter")
         link = page.locator('[data-testid="stMain"] a[href^="http://127.0.0.1"]').first
@@ -205,12 +249,16 @@ def test_shop_page_from_home_to_publish_with_the_keyboard_only(app: RunningApp, 
     with chromium() as context:
         context.add_init_script(MOUSE_GUARD)
         page = context.new_page()
-        _start_from_home(page, app, lang, case["request"], "お店のホームページ" if lang == "ja" else "Shop page")
+        _start_from_home(
+            page, app, lang, case["request"], "お店のホームページ" if lang == "ja" else "Shop page"
+        )
         total = len(case["answers"])
         for step, answer in enumerate(case["answers"], start=1):
             _expect_question(page, lang, step, total)
             el = wait_focus(page, lambda e: e.get("tag") in ("input", "textarea"))
-            assert el.get("tag") in ("input", "textarea"), f"question {step}: focus is not on the field: {el}"
+            assert el.get("tag") in ("input", "textarea"), (
+                f"question {step}: focus is not on the field: {el}"
+            )
             if answer is not None:
                 page.keyboard.type(answer)
             if step == 1:
@@ -225,17 +273,25 @@ def test_shop_page_from_home_to_publish_with_the_keyboard_only(app: RunningApp, 
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
-def test_csv_summary_from_home_to_publish_with_the_keyboard_only(app: RunningApp, lang: str) -> None:
+def test_csv_summary_from_home_to_publish_with_the_keyboard_only(
+    app: RunningApp, lang: str
+) -> None:
     case = CSV[lang]
     with chromium() as context:
         context.add_init_script(MOUSE_GUARD)
         page = context.new_page()
-        _start_from_home(page, app, lang, case["request"],
-                         "表（CSV）の集計" if lang == "ja" else "Summarise a spreadsheet (CSV)")
+        _start_from_home(
+            page,
+            app,
+            lang,
+            case["request"],
+            "表（CSV）の集計" if lang == "ja" else "Summarise a spreadsheet (CSV)",
+        )
         _expect_question(page, lang, 1, 4)
         el = wait_focus(page, button("Upload"))
         assert el.get("tag") == "button" and "Upload" in el.get("text", ""), (
-            f"focus should be on the file chooser button: {el}")
+            f"focus should be on the file chooser button: {el}"
+        )
         _choose_file(page, case["file"])
         page.get_by_text(Path(case["file"]).name).first.wait_for(timeout=30_000)
         _submit(page, lang)

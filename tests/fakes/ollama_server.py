@@ -66,9 +66,22 @@ DROP_MIDSTREAM = "drop-midstream"
 
 # llama.cpp `general.file_type` values → the quantization names Ollama reports.
 _FILE_TYPES = {
-    "0": "F32", "1": "F16", "2": "Q4_0", "3": "Q4_1", "7": "Q8_0", "8": "Q5_0", "9": "Q5_1",
-    "10": "Q2_K", "11": "Q3_K_S", "12": "Q3_K_M", "13": "Q3_K_L", "14": "Q4_K_S",
-    "15": "Q4_K_M", "16": "Q5_K_S", "17": "Q5_K_M", "18": "Q6_K",
+    "0": "F32",
+    "1": "F16",
+    "2": "Q4_0",
+    "3": "Q4_1",
+    "7": "Q8_0",
+    "8": "Q5_0",
+    "9": "Q5_1",
+    "10": "Q2_K",
+    "11": "Q3_K_S",
+    "12": "Q3_K_M",
+    "13": "Q3_K_L",
+    "14": "Q4_K_S",
+    "15": "Q4_K_M",
+    "16": "Q5_K_S",
+    "17": "Q5_K_M",
+    "18": "Q6_K",
 }
 
 
@@ -276,8 +289,11 @@ class FakeOllama:
         else:
             kwargs["max_tokens"] = None
         for ollama_name, llama_name in (
-            ("top_p", "top_p"), ("top_k", "top_k"), ("seed", "seed"),
-            ("stop", "stop"), ("repeat_penalty", "repeat_penalty"),
+            ("top_p", "top_p"),
+            ("top_k", "top_k"),
+            ("seed", "seed"),
+            ("stop", "stop"),
+            ("repeat_penalty", "repeat_penalty"),
         ):
             if options.get(ollama_name) is not None:
                 kwargs[llama_name] = options[ollama_name]
@@ -318,15 +334,18 @@ class FakeOllama:
                 stream.close()  # a client that went away stops the generation here
             ended = time.perf_counter_ns()
             first_ns = first_ns or ended
-        yield "", {
-            "done_reason": "length" if finish == "length" else "stop",
-            "total_duration": ended - started,
-            "load_duration": self._load_ns,
-            "prompt_eval_count": prompt_count,
-            "prompt_eval_duration": first_ns - started,
-            "eval_count": eval_count,
-            "eval_duration": ended - first_ns,
-        }
+        yield (
+            "",
+            {
+                "done_reason": "length" if finish == "length" else "stop",
+                "total_duration": ended - started,
+                "load_duration": self._load_ns,
+                "prompt_eval_count": prompt_count,
+                "prompt_eval_duration": first_ns - started,
+                "eval_count": eval_count,
+                "eval_duration": ended - first_ns,
+            },
+        )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -416,11 +435,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": f'model "{name}" not found, try pulling it first'})
             return
         if not body.get("messages"):  # Ollama: an empty chat just loads the model
-            self._send_json(200, {
-                "model": name, "created_at": _now(),
-                "message": {"role": "assistant", "content": ""},
-                "done_reason": "load", "done": True,
-            })
+            self._send_json(
+                200,
+                {
+                    "model": name,
+                    "created_at": _now(),
+                    "message": {"role": "assistant", "content": ""},
+                    "done_reason": "load",
+                    "done": True,
+                },
+            )
             return
         drop_after = self.fake.faults.get(known)
         if body.get("stream", True):
@@ -445,13 +469,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         started = time.perf_counter_ns()
         vectors = self.fake.embed(inputs)
-        self._send_json(200, {
-            "model": name,
-            "embeddings": vectors,
-            "total_duration": time.perf_counter_ns() - started,
-            "load_duration": 0,
-            "prompt_eval_count": sum(len(text.split()) for text in inputs),
-        })
+        self._send_json(
+            200,
+            {
+                "model": name,
+                "embeddings": vectors,
+                "total_duration": time.perf_counter_ns() - started,
+                "load_duration": 0,
+                "prompt_eval_count": sum(len(text.split()) for text in inputs),
+            },
+        )
 
     def _stream(self, name: str, body: dict[str, Any], drop_after: int | None) -> None:
         self.send_response(200)
@@ -466,16 +493,22 @@ class _Handler(BaseHTTPRequestHandler):
                     if drop_after is not None and sent >= drop_after:
                         self._drop_connection()
                         return
-                    self._write_chunk({
-                        "model": name, "created_at": _now(),
-                        "message": {"role": "assistant", "content": text}, "done": False,
-                    })
+                    self._write_chunk(
+                        {
+                            "model": name,
+                            "created_at": _now(),
+                            "message": {"role": "assistant", "content": text},
+                            "done": False,
+                        }
+                    )
                     sent += 1
                     continue
                 done = {
-                    "model": name, "created_at": _now(),
+                    "model": name,
+                    "created_at": _now(),
                     "message": {"role": "assistant", "content": ""},
-                    "done_reason": final["done_reason"], "done": True,
+                    "done_reason": final["done_reason"],
+                    "done": True,
                     **{k: v for k, v in final.items() if k != "done_reason"},
                 }
                 self.fake.last_done = done
@@ -510,9 +543,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(500, {"error": f"{type(exc).__name__}: {exc}"})
             return
         done = {
-            "model": name, "created_at": _now(),
+            "model": name,
+            "created_at": _now(),
             "message": {"role": "assistant", "content": "".join(parts)},
-            "done_reason": final["done_reason"], "done": True,
+            "done_reason": final["done_reason"],
+            "done": True,
             **{k: v for k, v in final.items() if k != "done_reason"},
         }
         self.fake.last_done = done
@@ -542,14 +577,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=11434, help="0 picks a free port")
     parser.add_argument(
-        "--model-name", action="append", dest="model_names",
+        "--model-name",
+        action="append",
+        dest="model_names",
         help=f"an Ollama model name to answer to (repeatable; default {DEFAULT_MODEL_NAME})",
     )
     parser.add_argument(
         "--gguf", type=Path, help="GGUF file (default: the registry's smollm2-135m)"
     )
     parser.add_argument(
-        "--drop-after", type=int, default=3,
+        "--drop-after",
+        type=int,
+        default=3,
         help=f"chunks before the '{DROP_MIDSTREAM}' model drops the connection (-1 disables it)",
     )
     parser.add_argument("--n-ctx", type=int, default=2048)
@@ -557,8 +596,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     faults = {DROP_MIDSTREAM: args.drop_after} if args.drop_after >= 0 else {}
     server = FakeOllama(
-        args.gguf, args.model_names or [DEFAULT_MODEL_NAME], faults=faults,
-        host=args.host, port=args.port, n_ctx=args.n_ctx, n_threads=args.threads,
+        args.gguf,
+        args.model_names or [DEFAULT_MODEL_NAME],
+        faults=faults,
+        host=args.host,
+        port=args.port,
+        n_ctx=args.n_ctx,
+        n_threads=args.threads,
     )
     try:
         server.serve_forever()

@@ -13,10 +13,16 @@ import pytest
 from support_system.core.settings import PROJECT_ROOT
 
 
-def _cli(*args: str, env: dict[str, str] | None = None, prefix: list[str] | None = None) -> subprocess.CompletedProcess:
+def _cli(
+    *args: str, env: dict[str, str] | None = None, prefix: list[str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*(prefix or []), sys.executable, "-m", "support_system", *args],
-        capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -34,8 +40,13 @@ def test_models_test_prints_a_real_generation_and_tokens_per_second(settings) ->
 
 
 def test_models_list_shows_every_registry_entry_with_status(settings) -> None:
-    done = _cli("models", "list", "--lang", "en",
-                env={"SUPPORT_SYSTEM_LLM__OLLAMA_HOST": "http://127.0.0.1:9"})
+    done = _cli(
+        "models",
+        "list",
+        "--lang",
+        "en",
+        env={"SUPPORT_SYSTEM_LLM__OLLAMA_HOST": "http://127.0.0.1:9"},
+    )
     assert done.returncode == 0, done.stderr
     assert re.search(r"^\* qwen2.5-coder-0.5b\s+embedded\s+", done.stdout, re.M)
     assert "Start the server at http://127.0.0.1:9" in done.stdout  # dead Ollama host: fix shown
@@ -75,7 +86,14 @@ def test_chat_streams_an_answer_with_no_network_at_all(settings) -> None:
     if not shutil.which("unshare") or subprocess.run(["unshare", "-n", "true"]).returncode != 0:
         pytest.fail("unshare -n is needed to prove offline operation (util-linux, root)")
     assert _cli("db", "upgrade").returncode == 0
-    done = _cli("chat", "Say hello in one short sentence.", "--max-tokens", "24", "--lang", "en",
-                prefix=["unshare", "-n"])
+    done = _cli(
+        "chat",
+        "Say hello in one short sentence.",
+        "--max-tokens",
+        "24",
+        "--lang",
+        "en",
+        prefix=["unshare", "-n"],
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()

@@ -34,9 +34,15 @@ def test_japanese_catalogue_is_japanese() -> None:
 
 @pytest.mark.parametrize(
     "error_type",
-    [cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.SupportSystemError)],
+    [
+        cls
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.SupportSystemError)
+    ],
 )
-def test_every_error_type_has_a_message_in_each_language(error_type: type[errors.SupportSystemError]) -> None:
+def test_every_error_type_has_a_message_in_each_language(
+    error_type: type[errors.SupportSystemError],
+) -> None:
     for lang in LANGUAGES:
         assert error_type.message_key in catalogue(lang)
     error = error_type("disk full", model="model-x", job="job-y", source="s")

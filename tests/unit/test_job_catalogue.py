@@ -214,10 +214,17 @@ BROKEN = {
     ),
     "layout_without_template": (
         lambda d: d["questions"].append(
-            {"id": "layout", "type": "choice", "required": False, "default": "classic",
-             "label": {"ja": "デザイン", "en": "Design"},
-             "choices": [{"value": "classic", "label": {"ja": "標準", "en": "Standard"}},
-                         {"value": "card", "label": {"ja": "カード", "en": "Cards"}}]}
+            {
+                "id": "layout",
+                "type": "choice",
+                "required": False,
+                "default": "classic",
+                "label": {"ja": "デザイン", "en": "Design"},
+                "choices": [
+                    {"value": "classic", "label": {"ja": "標準", "en": "Standard"}},
+                    {"value": "card", "label": {"ja": "カード", "en": "Cards"}},
+                ],
+            }
         ),
         "questions.4.choices: ['card'] are not in this job's templates",
     ),

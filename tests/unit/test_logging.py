@@ -8,8 +8,12 @@ from support_system.core.logging import MASK, configure_logging, get_logger, red
 
 
 def test_redact_masks_secret_keys_and_key_shaped_values() -> None:
-    event = {"api_key": "abc", "note": "key is sk-ant-REALSECRET123456", "tokens_in": 12,
-             "nested": {"Authorization": "Bearer xyzxyzxyzxyz", "list": ["sk-proj-1234567890abc"]}}
+    event = {
+        "api_key": "abc",
+        "note": "key is sk-ant-REALSECRET123456",
+        "tokens_in": 12,
+        "nested": {"Authorization": "Bearer xyzxyzxyzxyz", "list": ["sk-proj-1234567890abc"]},
+    }
     clean = redact(event)
     assert clean["api_key"] == MASK
     assert "REALSECRET" not in clean["note"]

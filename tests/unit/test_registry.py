@@ -18,7 +18,11 @@ def test_shipped_registry_has_the_embedded_defaults(settings) -> None:
     assert len(default.packaged.packages) == 6
     assert "smollm2-135m" in registry.names()
     assert {s.provider for s in registry.models} == {
-        "embedded", "ollama", "openai_compatible", "openai", "anthropic"
+        "embedded",
+        "ollama",
+        "openai_compatible",
+        "openai",
+        "anthropic",
     }
     assert all(s.cost_per_1k_input == 0 for s in registry.models if s.provider == "embedded")
 
@@ -40,9 +44,15 @@ def test_unknown_model_is_typed(settings) -> None:
         ("models:\n  - {name: a, provider: embedded}\n", "packaged"),
         ("models:\n  - {name: a, provider: ollama}\n", "model_id"),
         ("models:\n  - {name: a, provider: martian, model_id: x}\n", "models.0.provider"),
-        ("models:\n  - {name: a, provider: ollama, model_id: x, fallbacks: [b]}\n", "unknown fallbacks b"),
-        ("models:\n  - {name: a, provider: ollama, model_id: x}\n  - {name: a, provider: ollama, model_id: y}\n",
-         "duplicate model names: a"),
+        (
+            "models:\n  - {name: a, provider: ollama, model_id: x, fallbacks: [b]}\n",
+            "unknown fallbacks b",
+        ),
+        (
+            "models:\n  - {name: a, provider: ollama, model_id: x}\n"
+            "  - {name: a, provider: ollama, model_id: y}\n",
+            "duplicate model names: a",
+        ),
         ("models: [\n", "models.yaml"),
     ],
 )

@@ -30,7 +30,9 @@ def test_environment_overrides_nested_fields(settings, monkeypatch: pytest.Monke
 
 def test_yaml_file_named_by_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "settings.yaml"
-    config.write_text("language: en\nstate_dir: relative-state\nllm:\n  retries: 3\n", encoding="utf-8")
+    config.write_text(
+        "language: en\nstate_dir: relative-state\nllm:\n  retries: 3\n", encoding="utf-8"
+    )
     monkeypatch.setenv("SUPPORT_SYSTEM_CONFIG", str(config))
     loaded = load_settings()
     assert loaded.language == "en"
@@ -67,7 +69,9 @@ def test_unknown_key_in_yaml_is_rejected(tmp_path: Path, monkeypatch: pytest.Mon
     assert "langauge" in caught.value.detail
 
 
-def test_missing_config_file_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_config_file_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SUPPORT_SYSTEM_CONFIG", str(tmp_path / "nope.yaml"))
     with pytest.raises(ConfigError) as caught:
         load_settings()

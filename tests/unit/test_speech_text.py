@@ -59,13 +59,23 @@ def test_sentence_buffer_releases_each_sentence_once_as_the_stream_grows() -> No
     assert buffer.flush() == []
 
 
-@pytest.mark.parametrize(("text", "lang", "command"), [
-    ("Next.", "en", "next"), (" back ", "en", "back"), ("Decide for me!", "en", "decide"),
-    ("次へ。", "ja", "next"), ("もう一度", "ja", "repeat"), ("おまかせ", "ja", "decide"),
-    ("next please go back", "en", None), ("The shop is next to the station", "en", None),
-    ("", "en", None),
-])
-def test_match_command_is_exact_and_unclear_means_none(text: str, lang: str, command: str | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "lang", "command"),
+    [
+        ("Next.", "en", "next"),
+        (" back ", "en", "back"),
+        ("Decide for me!", "en", "decide"),
+        ("次へ。", "ja", "next"),
+        ("もう一度", "ja", "repeat"),
+        ("おまかせ", "ja", "decide"),
+        ("next please go back", "en", None),
+        ("The shop is next to the station", "en", None),
+        ("", "en", None),
+    ],
+)
+def test_match_command_is_exact_and_unclear_means_none(
+    text: str, lang: str, command: str | None
+) -> None:
     assert match_command(text, lang) == command
 
 

@@ -10,19 +10,22 @@ from support_system.jobs.spec import answer_text, checklist, spec_lines
 from support_system.jobs.suggest import suggest_jobs
 
 
-@pytest.mark.parametrize(("request_text", "job_id"), [
-    ("パン屋のホームページを作りたい", "shop-page"),
-    ("売上の表を店ごとに合計したい", "csv-summary"),
-    ("写真の名前を変えたい", "file-renamer"),
-    ("売上のグラフ", "data-chart"),
-    ("よくある質問のページ", "faq-page"),
-    ("a web page for my bakery", "shop-page"),
-    ("total up this CSV", "csv-summary"),
-    ("rename photos", "file-renamer"),
-    ("letters to customers", "form-letter"),
-    ("profile page about me", "profile-page"),
-    ("chart of sales", "data-chart"),
-])
+@pytest.mark.parametrize(
+    ("request_text", "job_id"),
+    [
+        ("パン屋のホームページを作りたい", "shop-page"),
+        ("売上の表を店ごとに合計したい", "csv-summary"),
+        ("写真の名前を変えたい", "file-renamer"),
+        ("売上のグラフ", "data-chart"),
+        ("よくある質問のページ", "faq-page"),
+        ("a web page for my bakery", "shop-page"),
+        ("total up this CSV", "csv-summary"),
+        ("rename photos", "file-renamer"),
+        ("letters to customers", "form-letter"),
+        ("profile page about me", "profile-page"),
+        ("chart of sales", "data-chart"),
+    ],
+)
 def test_the_fitting_job_is_suggested_first(request_text: str, job_id: str) -> None:
     assert suggest_jobs(request_text)[0].job.id == job_id
 
@@ -39,7 +42,9 @@ def test_answer_text_round_trips_through_validation(lang: str) -> None:
     for question_id, raw in job.samples[lang].items():
         question = job.question(question_id)
         value = validate_answer(question, raw, lang)
-        assert validate_answer(question, answer_text(question, value, lang), lang) == value, question_id
+        assert validate_answer(question, answer_text(question, value, lang), lang) == value, (
+            question_id
+        )
 
 
 def test_spec_marks_defaults_and_checklist_lists_what_is_missing() -> None:
@@ -47,7 +52,9 @@ def test_spec_marks_defaults_and_checklist_lists_what_is_missing() -> None:
     answers = {"name": "Lantern Books", "tagline": None}
     lines = {line.question_id: line for line in spec_lines(job, answers, "en")}
     assert lines["name"].answered and lines["name"].text == "Lantern Books"
-    assert lines["tagline"].uses_default and "We look forward to your visit" in lines["tagline"].text
+    assert (
+        lines["tagline"].uses_default and "We look forward to your visit" in lines["tagline"].text
+    )
     assert not lines["phone"].uses_default and lines["phone"].text == "Not answered yet"
     items = checklist(job, answers, "en")
     assert items[0].state == "todo" and "What is the shop's address?" in items[0].text

@@ -9,7 +9,8 @@ documented patches do it from the page itself:
   every Streamlit size derives from, so the whole page grows, not just paragraphs.
 * A script (st.html with JavaScript, run in the app's own document — our code, never
   generated content) sets `<html lang>`, translates Streamlit's own skip link, gives
-  the file drop zone a valid role and audio players a name (see the script), and moves focus where the person should continue: the new question's field, or an error
+  the file drop zone a valid role and audio players a name (see the script), and moves
+  focus where the person should continue: the new question's field, or an error
   message.
 """
 
@@ -89,7 +90,8 @@ _FOCUS_JS = """
     }
     const scope = main.querySelector('[data-testid="stForm"]') || main;
     return scope.querySelector(
-      'input[type="radio"]:checked, textarea, input:not([type="hidden"]):not([type="radio"]):not([type="file"]), ' +
+      'input[type="radio"]:checked, textarea, ' +
+      'input:not([type="hidden"]):not([type="radio"]):not([type="file"]), ' +
       'input[type="radio"], [data-testid="stFileUploaderDropzone"] button, button');
   };
   // Streamlit may still swap elements after the script ends, so focus is checked
@@ -119,8 +121,12 @@ def apply_chrome(lang: str, theme: str, font_scale: int) -> None:
     """Theme, font size, `<html lang>` and the skip link for this run of the page."""
     css = THEME_CSS.read_text(encoding="utf-8")
     st.html(f"<style>html {{ font-size: {int(font_scale)}%; }}\n{css}</style>")
-    cfg = {"lang": lang, "theme": theme, "skip": t("app.skip_link", lang),
-           "audio": t("ui.voice.audio_label", lang)}
+    cfg = {
+        "lang": lang,
+        "theme": theme,
+        "skip": t("app.skip_link", lang),
+        "audio": t("ui.voice.audio_label", lang),
+    }
     st.html(_CHROME_JS % {"cfg": json.dumps(cfg, ensure_ascii=False)}, unsafe_allow_javascript=True)
 
 
@@ -133,4 +139,6 @@ def move_focus(target: str = "field") -> None:
     """
     nonce = st.session_state.get("_focus_nonce", 0) + 1
     st.session_state._focus_nonce = nonce
-    st.html(_FOCUS_JS % {"target": json.dumps(target), "nonce": nonce}, unsafe_allow_javascript=True)
+    st.html(
+        _FOCUS_JS % {"target": json.dumps(target), "nonce": nonce}, unsafe_allow_javascript=True
+    )

@@ -25,7 +25,13 @@ def _index(options: list[str], value: Any) -> int | None:
 
 
 def render_field(
-    question: Question, value: Any, lang: str, key: str, *, answers: dict[str, Any], base_dir: Path | None
+    question: Question,
+    value: Any,
+    lang: str,
+    key: str,
+    *,
+    answers: dict[str, Any],
+    base_dir: Path | None,
 ) -> Any:
     """Draw the field pre-filled with `value` (a saved answer or a proposal) and return
     what the person entered (an UploadedFile for file questions, or None)."""
@@ -39,18 +45,31 @@ def render_field(
     if kind in (QuestionType.CHOICE,):
         options = [c.value for c in question.choices]
         default = value if value in options else question.default_for(lang)
-        return st.radio(label, options, index=_index(options, default), key=key,
-                        format_func=lambda v: question.choice(v).label.get(lang))
+        return st.radio(
+            label,
+            options,
+            index=_index(options, default),
+            key=key,
+            format_func=lambda v: question.choice(v).label.get(lang),
+        )
     if kind == QuestionType.MULTI_CHOICE:
         st.markdown(f"**{label}**")
         chosen = set(value or question.default_for(lang) or [])
-        return [c.value for c in question.choices
-                if st.checkbox(c.label.get(lang), value=c.value in chosen, key=f"{key}-{c.value}")]
+        return [
+            c.value
+            for c in question.choices
+            if st.checkbox(c.label.get(lang), value=c.value in chosen, key=f"{key}-{c.value}")
+        ]
     if kind == QuestionType.YES_NO:
         options = [True, False]
         default = value if isinstance(value, bool) else question.default_for(lang)
-        return st.radio(label, options, index=_index(options, default), key=key,
-                        format_func=lambda v: t("ui.common.yes" if v else "ui.common.no", lang))
+        return st.radio(
+            label,
+            options,
+            index=_index(options, default),
+            key=key,
+            format_func=lambda v: t("ui.common.yes" if v else "ui.common.no", lang),
+        )
     if kind == QuestionType.FILE:
         if value:
             st.caption(t("ui.questions.current_file", lang, name=Path(str(value)).name))
@@ -58,6 +77,5 @@ def render_field(
         return st.file_uploader(label, type=types, key=key)
     text = answer_text(question, value, lang)
     if kind in (QuestionType.LONG_TEXT, QuestionType.LIST, QuestionType.RECORDS):
-        return st.text_area(label, value=text, key=key,
-                            max_chars=question.max_length, height=140)
+        return st.text_area(label, value=text, key=key, max_chars=question.max_length, height=140)
     return st.text_input(label, value=text, key=key, max_chars=question.max_length)

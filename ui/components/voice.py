@@ -47,14 +47,17 @@ def speak(text: str, lang: str, *, autoplay: bool) -> bool:
     return True
 
 
-def read_aloud_button(text: str, lang: str, key: str, label_key: str = "ui.voice.read_aloud") -> None:
+def read_aloud_button(
+    text: str, lang: str, key: str, label_key: str = "ui.voice.read_aloud"
+) -> None:
     """A button that reads `text` aloud: pressing it is the person's request to play."""
     if st.button(t(label_key, lang), key=key):
         speak(text, lang, autoplay=True)
 
 
-def voice_input(lang: str, key: str, *, label_key: str = "ui.voice.record",
-                use_key: str = "ui.voice.use") -> tuple[str | None, str | None]:
+def voice_input(
+    lang: str, key: str, *, label_key: str = "ui.voice.record", use_key: str = "ui.voice.use"
+) -> tuple[str | None, str | None]:
     """Microphone → transcript shown for confirmation.
 
     Returns (transcript, confirmed): the transcript of the latest recording (None before

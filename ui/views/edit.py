@@ -27,16 +27,21 @@ for line in spec_lines(job, state.answers, lang):
         mark = f" _({t('ui.edit.default_mark', lang)})_" if line.uses_default else ""
         st.markdown(f"**{line.label}**{mark}")
         st.text(line.text)
-        if st.button(t("ui.edit.change", lang, question=line.label), key=f"change-{line.question_id}"):
+        if st.button(
+            t("ui.edit.change", lang, question=line.label), key=f"change-{line.question_id}"
+        ):
             wizard.go_to(session_id, line.question_id)
             go("questions")
 
 st.header(t("ui.edit.checklist_heading", lang), anchor=False)
 items = checklist(job, state.answers, lang)
 ready = items[0].done
-st.markdown("\n".join(
-    f"- {'✅' if item.done else '⬜'} {t('ui.edit.' + item.state, lang)}: {item.text}" for item in items
-))
+st.markdown(
+    "\n".join(
+        f"- {'✅' if item.done else '⬜'} {t('ui.edit.' + item.state, lang)}: {item.text}"
+        for item in items
+    )
+)
 
 if not state.finished:
     st.warning(t("ui.edit.unfinished", lang, answered=state.answered, total=state.total))

@@ -21,15 +21,26 @@ st.write(t("app.tagline", lang))
 latest = wizard.latest_unfinished(user_id())
 if latest is not None:
     st.header(t("ui.home.continue_heading", lang), anchor=False)
-    st.write(t("ui.home.continue_text", lang, job=latest.job.title.get(lang),
-               answered=latest.answered, total=latest.total))
-    if st.button(t("ui.home.continue_button", lang, job=latest.job.title.get(lang)), type="primary"):
+    st.write(
+        t(
+            "ui.home.continue_text",
+            lang,
+            job=latest.job.title.get(lang),
+            answered=latest.answered,
+            total=latest.total,
+        )
+    )
+    if st.button(
+        t("ui.home.continue_button", lang, job=latest.job.title.get(lang)), type="primary"
+    ):
         open_session(latest.session_id)
         go("questions")
 
 st.header(t("ui.home.want_heading", lang), anchor=False)
 with st.container(key="want"), st.form("want-form", enter_to_submit=True, border=False):
-    want = st.text_input(t("ui.home.want_label", lang), placeholder=t("ui.home.want_placeholder", lang))
+    want = st.text_input(
+        t("ui.home.want_label", lang), placeholder=t("ui.home.want_placeholder", lang)
+    )
     asked = st.form_submit_button(t("ui.home.want_button", lang))
 
 if asked:
@@ -46,7 +57,9 @@ if suggested is not None:
             job = get_job(job_id)
             with st.container(border=True):
                 st.markdown(f"{job.icon} **{job.title.get(lang)}**  \n{job.description.get(lang)}")
-                if st.button(t("ui.jobs.start", lang, job=job.title.get(lang)), key=f"suggest-{job.id}"):
+                if st.button(
+                    t("ui.jobs.start", lang, job=job.title.get(lang)), key=f"suggest-{job.id}"
+                ):
                     _, session_id = workspace.create_project(user_id(), job.id, lang)
                     open_session(session_id)
                     go("questions")
@@ -61,8 +74,10 @@ st.header(t("home.model_heading", lang), anchor=False)
 try:
     spec = get_registry().get(get_settings().llm.default_model)
     status = model_status(spec)
-    st.markdown(f"**{t('home.model_name', lang)}:** {spec.label}  \n"
-                f"**{t('home.model_status', lang)}:** {status.message(lang)}")
+    st.markdown(
+        f"**{t('home.model_name', lang)}:** {spec.label}  \n"
+        f"**{t('home.model_status', lang)}:** {status.message(lang)}"
+    )
     if not status.ok:
         st.error(f"{status.detail}\n\n{status.fix(lang)}")
 except SupportSystemError as error:
@@ -75,14 +90,18 @@ for number, (sender, content) in enumerate(st.session_state.get("chat_log", []))
     with st.chat_message("user" if sender == "user" else "assistant"):
         st.markdown(content)
         if voice_on and sender != "user":
-            read_aloud_button(content, lang, key=f"chat-read-{number}", label_key="ui.voice.read_reply")
+            read_aloud_button(
+                content, lang, key=f"chat-read-{number}", label_key="ui.voice.read_reply"
+            )
 
 use_kb = st.checkbox(t("ui.home.use_knowledge", lang), key="use_kb")  # outside: the form clears
 with st.form("quick_chat", clear_on_submit=True, enter_to_submit=True):
     text = st.text_input(t("home.chat_label", lang), placeholder=t("home.chat_placeholder", lang))
     sent = st.form_submit_button(t("home.send", lang))
 if voice_on:  # a spoken question, sent once the person confirms the transcript
-    _, spoken = voice_input(lang, "chat", label_key="ui.voice.record_chat", use_key="ui.voice.use_chat")
+    _, spoken = voice_input(
+        lang, "chat", label_key="ui.voice.record_chat", use_key="ui.voice.use_chat"
+    )
     if spoken:
         forget_recording("chat")
         text, sent = spoken, True
@@ -94,19 +113,31 @@ if sent and text.strip():
         st.markdown(text)
     with st.chat_message("assistant"):
         try:
-            reply = quick_chat(text, language=lang, conversation_id=st.session_state.get("conversation_id"),
-                               knowledge=use_kb)
+            reply = quick_chat(
+                text,
+                language=lang,
+                conversation_id=st.session_state.get("conversation_id"),
+                knowledge=use_kb,
+            )
             st.session_state.conversation_id = reply.conversation_id
             answer = st.write_stream(speak_stream(reply, lang) if voice_mode else reply)
             log.append(("assistant", str(answer)))
             if reply.result is not None:
-                st.caption(t("home.answered_by", lang, model=reply.result.model,
-                             seconds=f"{reply.result.latency_ms / 1000:.1f}"))
+                st.caption(
+                    t(
+                        "home.answered_by",
+                        lang,
+                        model=reply.result.model,
+                        seconds=f"{reply.result.latency_ms / 1000:.1f}",
+                    )
+                )
         except SupportSystemError as error:
             st.error(error.message(lang))
 
 if asked:
-    move_focus(f"css:.st-key-suggest-{suggested[0]} button" if suggested else "css:[data-testid='stAlert']")
+    move_focus(
+        f"css:.st-key-suggest-{suggested[0]} button" if suggested else "css:[data-testid='stAlert']"
+    )
 elif st.session_state.get("_voice_heard", {}).get("chat"):
     move_focus(f"css:.st-key-chat-use-{st.session_state.get('_mic-version-chat', 0)} button")
 elif not sent:

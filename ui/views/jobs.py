@@ -16,9 +16,15 @@ KINDS = ["all", "webpage", "program", "data"]
 
 st.title(t("ui.jobs.title", lang), anchor=False)
 st.write(t("ui.jobs.intro", lang))
-query = st.text_input(t("ui.jobs.search_label", lang), placeholder=t("ui.jobs.search_placeholder", lang))
-kind = st.radio(t("ui.jobs.category_label", lang), KINDS, horizontal=True,
-                format_func=lambda k: t(f"ui.jobs.kind.{k}", lang))
+query = st.text_input(
+    t("ui.jobs.search_label", lang), placeholder=t("ui.jobs.search_placeholder", lang)
+)
+kind = st.radio(
+    t("ui.jobs.category_label", lang),
+    KINDS,
+    horizontal=True,
+    format_func=lambda k: t(f"ui.jobs.kind.{k}", lang),
+)
 
 jobs = list(load_catalogue().values())
 if query.strip():
@@ -34,8 +40,10 @@ for job in jobs:
     with st.container(border=True):
         st.header(f"{job.icon} {job.title.get(lang)}", anchor=False)
         st.write(job.description.get(lang))
-        st.caption(f"{t(f'ui.jobs.kind.{job.kind}', lang)} · "
-                   f"{t('ui.jobs.questions', lang, count=len(job.questions))}")
+        st.caption(
+            f"{t(f'ui.jobs.kind.{job.kind}', lang)} · "
+            f"{t('ui.jobs.questions', lang, count=len(job.questions))}"
+        )
         with st.expander(t("ui.jobs.more", lang)):
             st.write(job.help.get(lang))
         if st.button(t("ui.jobs.start", lang, job=job.title.get(lang)), key=f"start-{job.id}"):

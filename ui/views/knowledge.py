@@ -35,9 +35,15 @@ def _add(paths: list, label: str) -> IngestReport:
     bar = st.progress(0.0, text=label)
 
     def progress(step: Progress) -> None:
-        share = (step.index - 1 + (step.done / step.total if step.total else 0)) / max(step.files, 1)
-        bar.progress(min(share, 1.0), text=t("ui.knowledge.progress", lang, file=step.file,
-                                             index=step.index, files=step.files))
+        share = (step.index - 1 + (step.done / step.total if step.total else 0)) / max(
+            step.files, 1
+        )
+        bar.progress(
+            min(share, 1.0),
+            text=t(
+                "ui.knowledge.progress", lang, file=step.file, index=step.index, files=step.files
+            ),
+        )
 
     report = kb.add(paths, on_progress=progress)
     bar.progress(1.0, text=t("ui.knowledge.finished", lang))
@@ -50,8 +56,12 @@ def _show(report: IngestReport) -> None:
         if outcome.status == "failed" and outcome.error is not None:
             st.error(outcome.error.message(lang), icon="⚠️")
             continue
-        status = t(f"rag.cli.status.{outcome.status}", lang, chunks=outcome.chunks,
-                   original=outcome.duplicate_of or "")
+        status = t(
+            f"rag.cli.status.{outcome.status}",
+            lang,
+            chunks=outcome.chunks,
+            original=outcome.duplicate_of or "",
+        )
         lines.append(f"- {outcome.path.name}: {status}")
     if lines:
         st.success("\n".join(lines), icon="✅")
@@ -59,7 +69,9 @@ def _show(report: IngestReport) -> None:
 
 st.header(t("ui.knowledge.add_heading", lang), anchor=False)
 with st.form("kb-upload", clear_on_submit=True):
-    files = st.file_uploader(t("ui.knowledge.upload_label", lang), type=TYPES, accept_multiple_files=True)
+    files = st.file_uploader(
+        t("ui.knowledge.upload_label", lang), type=TYPES, accept_multiple_files=True
+    )
     add = st.form_submit_button(t("ui.knowledge.add", lang), type="primary")
 if add:
     if not files:
@@ -109,11 +121,15 @@ confirm = st.session_state.get("kb_confirm")
 for doc in documents:
     with st.container(border=True):
         st.markdown(f"**{doc.title}**")
-        st.caption(t("ui.knowledge.doc_line", lang, source=doc.source, chunks=doc.chunks, scope=doc.scope))
+        st.caption(
+            t("ui.knowledge.doc_line", lang, source=doc.source, chunks=doc.chunks, scope=doc.scope)
+        )
         if confirm == doc.doc_id:
             st.warning(t("ui.knowledge.confirm", lang, title=doc.title), icon="⚠️")
             yes, no = st.columns(2)
-            if yes.button(t("ui.knowledge.remove_yes", lang), key=f"kb-yes-{doc.doc_id}", type="primary"):
+            if yes.button(
+                t("ui.knowledge.remove_yes", lang), key=f"kb-yes-{doc.doc_id}", type="primary"
+            ):
                 kb.remove(doc.doc_id)
                 st.session_state.pop("kb_confirm", None)
                 st.rerun()

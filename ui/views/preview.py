@@ -48,9 +48,14 @@ def _make() -> None:
 def _live(run: GenerationRun) -> None:
     """Redrawn every second; the status line is a polite live region for screen readers."""
     lines = [describe(event, lang) for event in run.events()] or [t("ui.preview.starting", lang)]
-    st.html(f'<div role="status" aria-live="polite" class="ss-live"><p>{html.escape(lines[-1])}</p></div>')
-    st.progress(min(len(lines) / (run.budget.attempts * 3 + 2), 1.0),
-                text=t("ui.preview.elapsed", lang, seconds=int(run.seconds)))
+    st.html(
+        '<div role="status" aria-live="polite" class="ss-live">'
+        f"<p>{html.escape(lines[-1])}</p></div>"
+    )
+    st.progress(
+        min(len(lines) / (run.budget.attempts * 3 + 2), 1.0),
+        text=t("ui.preview.elapsed", lang, seconds=int(run.seconds)),
+    )
     with st.expander(t("ui.preview.steps", lang), expanded=True):
         st.markdown("\n".join(f"1. {line}" for line in lines))
     text = run.text()
@@ -106,16 +111,24 @@ else:
 if preview.explanation:
     st.info(preview.explanation, icon="ℹ️")
 if get_settings().speech.enabled:
-    spoken = [t("ui.preview.ok" if preview.ok else "ui.preview.not_ok", lang), summary,
-              preview.explanation or ""]
-    read_aloud_button(" ".join(p for p in spoken if p), lang, key="preview-read",
-                      label_key="ui.voice.read_result")
+    spoken = [
+        t("ui.preview.ok" if preview.ok else "ui.preview.not_ok", lang),
+        summary,
+        preview.explanation or "",
+    ]
+    read_aloud_button(
+        " ".join(p for p in spoken if p), lang, key="preview-read", label_key="ui.voice.read_result"
+    )
 if preview.sources:
     st.caption(t("ui.preview.sources", lang, sources=", ".join(preview.sources)))
 
 
 def _check_line(check: dict) -> str:
-    mark = "✅ " + t("ui.preview.passed", lang) if check.get("passed") else "❌ " + t("ui.preview.failed", lang)
+    mark = (
+        "✅ " + t("ui.preview.passed", lang)
+        if check.get("passed")
+        else "❌ " + t("ui.preview.failed", lang)
+    )
     return f"- {mark}: {t('checks.' + str(check.get('name')) + '.label', lang)}"
 
 
@@ -150,7 +163,10 @@ if layout is not None:
     current = state.answers.get(LAYOUT_QUESTION) or layout.default_for(lang)
     for i, choice in enumerate(c for c in layout.choices if c.value != current):
         with cols[i]:
-            if st.button(t("ui.preview.try_layout", lang, layout=choice.label.get(lang)), key=f"layout-{choice.value}"):
+            if st.button(
+                t("ui.preview.try_layout", lang, layout=choice.label.get(lang)),
+                key=f"layout-{choice.value}",
+            ):
                 wizard.answer(session_id, LAYOUT_QUESTION, choice.value, lang)
                 _make()
 with cols[2]:

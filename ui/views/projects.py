@@ -29,23 +29,31 @@ for project in projects:
     with st.container(border=True):
         st.header(project.name, anchor=False)
         status = t(f"ui.projects.status.{project.status or 'none'}", lang)
-        st.caption(" · ".join([
-            job.title.get(lang) if job else t("ui.projects.unknown_job", lang),
-            t("ui.projects.progress", lang, answered=project.answered, total=project.total),
-            status,
-            t("ui.projects.versions", lang, count=project.artifact_count),
-            project.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-        ]))
+        st.caption(
+            " · ".join(
+                [
+                    job.title.get(lang) if job else t("ui.projects.unknown_job", lang),
+                    t("ui.projects.progress", lang, answered=project.answered, total=project.total),
+                    status,
+                    t("ui.projects.versions", lang, count=project.artifact_count),
+                    project.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                ]
+            )
+        )
         if confirm == project.id:
             st.warning(t("ui.projects.confirm", lang, name=project.name), icon="⚠️")
             yes, no = st.columns(2)
             with yes:
-                if st.button(t("ui.projects.delete_yes", lang), key=f"yes-{project.id}", type="primary"):
+                if st.button(
+                    t("ui.projects.delete_yes", lang), key=f"yes-{project.id}", type="primary"
+                ):
                     workspace.delete_project(project.id)
                     if st.session_state.get("wizard_id") == project.session_id:
                         close_session()
                     st.session_state.pop("confirm_delete", None)
-                    st.session_state.projects_notice = t("ui.projects.deleted", lang, name=project.name)
+                    st.session_state.projects_notice = t(
+                        "ui.projects.deleted", lang, name=project.name
+                    )
                     st.rerun()
             with no:
                 if st.button(t("ui.projects.delete_no", lang), key=f"no-{project.id}"):
@@ -54,16 +62,26 @@ for project in projects:
             continue
         cols = st.columns(3)
         with cols[0]:
-            if project.session_id and job and st.button(
-                t("ui.projects.open", lang, name=project.name), key=f"open-{project.id}"
+            if (
+                project.session_id
+                and job
+                and st.button(
+                    t("ui.projects.open", lang, name=project.name), key=f"open-{project.id}"
+                )
             ):
                 open_session(project.session_id)
                 go("preview" if project.artifact_count else "questions")
         with cols[1]:
-            if job and st.button(t("ui.projects.duplicate", lang, name=project.name), key=f"dup-{project.id}"):
+            if job and st.button(
+                t("ui.projects.duplicate", lang, name=project.name), key=f"dup-{project.id}"
+            ):
                 try:
-                    workspace.duplicate_project(project.id, user_id(), lang, t("ui.projects.copy_suffix", lang))
-                    st.session_state.projects_notice = t("ui.projects.duplicated", lang, name=project.name)
+                    workspace.duplicate_project(
+                        project.id, user_id(), lang, t("ui.projects.copy_suffix", lang)
+                    )
+                    st.session_state.projects_notice = t(
+                        "ui.projects.duplicated", lang, name=project.name
+                    )
                 except SupportSystemError as error:
                     st.session_state.projects_notice = error.message(lang)
                 st.rerun()

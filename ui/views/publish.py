@@ -42,7 +42,13 @@ if job.kind == "webpage":
     st.write(t("ui.publish.site_text", lang))
     if st.button(t("ui.publish.publish", lang), type="primary", key="publish"):
         try:  # the page below reads what is published from the site folder itself
-            publish(artifact.path, project_slug, page_slug, owner=str(project_id), base_url=site_base_url())
+            publish(
+                artifact.path,
+                project_slug,
+                page_slug,
+                owner=str(project_id),
+                base_url=site_base_url(),
+            )
         except SupportSystemError as error:
             st.error(error.message(lang))
     if (sites_root() / project_slug / page_slug).is_dir():
@@ -56,8 +62,13 @@ try:
     with tempfile.TemporaryDirectory() as scratch:
         archive = export_zip(artifact.path, Path(scratch) / f"{job.id}.zip", folder=job.id)
         data = archive.read_bytes()
-    st.download_button(t("ui.publish.download", lang), data, file_name=f"{job.id}.zip",
-                       mime="application/zip", key="download")
+    st.download_button(
+        t("ui.publish.download", lang),
+        data,
+        file_name=f"{job.id}.zip",
+        mime="application/zip",
+        key="download",
+    )
 except SupportSystemError as error:
     st.error(error.message(lang))
 

@@ -39,8 +39,10 @@ project_id = workspace.project_for_session(session_id)
 base_dir = workspace.project_dir(project_id) if project_id else None
 
 st.title(f"{state.job.icon} {state.job.title.get(lang)}", anchor=False)
-st.progress(min(state.step, state.total) / max(state.total, 1),
-            text=t("ui.questions.progress", lang, step=state.step, total=state.total))
+st.progress(
+    min(state.step, state.total) / max(state.total, 1),
+    text=t("ui.questions.progress", lang, step=state.step, total=state.total),
+)
 
 # A proposal ("decide for me") or a field version bump re-creates the widget pre-filled.
 proposal = st.session_state.get("proposal")
@@ -51,11 +53,19 @@ BUTTONS = ("next", "back", "skip", "decide")
 # on since: the shown question travels with the buttons' keys and wins if one of its
 # buttons was pressed.
 shown = st.session_state.get("shown_question")
-if (shown and shown[0] == session_id and shown[1] != question.id
-        and any(st.session_state.get(f"{shown[2]}-{b}") for b in BUTTONS)):
+if (
+    shown
+    and shown[0] == session_id
+    and shown[1] != question.id
+    and any(st.session_state.get(f"{shown[2]}-{b}") for b in BUTTONS)
+):
     question, key = state.job.question(shown[1]), shown[2]
 st.session_state.shown_question = (session_id, question.id, key)
-prefill = proposal[1] if proposal and proposal[0] == (session_id, question.id) else state.answers.get(question.id)
+prefill = (
+    proposal[1]
+    if proposal and proposal[0] == (session_id, question.id)
+    else state.answers.get(question.id)
+)
 
 with st.form(f"question-{session_id}", enter_to_submit=True, border=False):
     raw = render_field(question, prefill, lang, key, answers=state.answers, base_dir=base_dir)
@@ -68,16 +78,21 @@ with st.form(f"question-{session_id}", enter_to_submit=True, border=False):
         st.caption(t("ui.questions.optional", lang))
     cols = st.columns(4)
     with cols[0]:
-        pressed_next = st.form_submit_button(t("ui.questions.next", lang), type="primary", key=f"{key}-next")
+        pressed_next = st.form_submit_button(
+            t("ui.questions.next", lang), type="primary", key=f"{key}-next"
+        )
     with cols[1]:
-        pressed_back = st.form_submit_button(t("ui.questions.back", lang), disabled=not state.can_go_back,
-                                             key=f"{key}-back")
+        pressed_back = st.form_submit_button(
+            t("ui.questions.back", lang), disabled=not state.can_go_back, key=f"{key}-back"
+        )
     with cols[2]:
-        pressed_skip = (not question.required) and st.form_submit_button(t("ui.questions.skip", lang),
-                                                                         key=f"{key}-skip")
+        pressed_skip = (not question.required) and st.form_submit_button(
+            t("ui.questions.skip", lang), key=f"{key}-skip"
+        )
     with cols[3]:
         pressed_decide = question.decide != "none" and st.form_submit_button(
-            t("ui.questions.decide", lang), key=f"{key}-decide")
+            t("ui.questions.decide", lang), key=f"{key}-decide"
+        )
 
 
 # Voice: read the question aloud, answer by microphone (after the form, so Tab order is
@@ -105,11 +120,17 @@ if get_settings().speech.enabled:
             st.caption(t("ui.voice.command_heard", lang, command=heard))
             voice_command = command
         elif heard and (confirmed or voice_mode):
-            columns = column_choices(question, state.answers, base_dir=base_dir) if question.columns_from else None
+            columns = (
+                column_choices(question, state.answers, base_dir=base_dir)
+                if question.columns_from
+                else None
+            )
             value = spoken_value(question, heard, lang, columns=columns)
             if value is None:
                 options = columns or [c.label.get(lang) for c in question.choices]
-                st.warning(t("ui.voice.not_understood", lang, text=heard, choices=", ".join(options)))
+                st.warning(
+                    t("ui.voice.not_understood", lang, text=heard, choices=", ".join(options))
+                )
             else:
                 forget_recording(mic_key)
                 st.session_state.proposal = ((session_id, question.id), value)
@@ -117,7 +138,8 @@ if get_settings().speech.enabled:
                 st.session_state.voice_note = heard
                 st.rerun()
         elif heard:
-            voice_focus = f"css:.st-key-{mic_key}-use-{st.session_state.get(f'_mic-version-{mic_key}', 0)} button"
+            mic_version = st.session_state.get(f"_mic-version-{mic_key}", 0)
+            voice_focus = f"css:.st-key-{mic_key}-use-{mic_version} button"
     if voice_command == "repeat":
         speak(script, lang, autoplay=True)
     elif voice_command == "next":
@@ -126,9 +148,19 @@ if get_settings().speech.enabled:
             st.warning(t("ui.voice.nothing_to_confirm", lang))
         else:
             pressed_next = True
-            typed = question.type in (QuestionType.TEXT, QuestionType.LONG_TEXT, QuestionType.NUMBER,
-                                      QuestionType.LIST, QuestionType.RECORDS, QuestionType.COLOR)
-            raw = answer_text(question, prefill, lang) if typed and not question.columns_from else prefill
+            typed = question.type in (
+                QuestionType.TEXT,
+                QuestionType.LONG_TEXT,
+                QuestionType.NUMBER,
+                QuestionType.LIST,
+                QuestionType.RECORDS,
+                QuestionType.COLOR,
+            )
+            raw = (
+                answer_text(question, prefill, lang)
+                if typed and not question.columns_from
+                else prefill
+            )
     pressed_back = pressed_back or (voice_command == "back" and state.can_go_back)
     pressed_decide = pressed_decide or (voice_command == "decide" and question.decide != "none")
 
@@ -144,8 +176,9 @@ try:
     if pressed_next:
         if question.type == QuestionType.FILE:
             if raw is not None:
-                saved = workspace.save_upload(session_id, raw.name, raw.getvalue(),
-                                              allowed_types=question.file_types)
+                saved = workspace.save_upload(
+                    session_id, raw.name, raw.getvalue(), allowed_types=question.file_types
+                )
                 raw = str(saved)
             else:
                 raw = state.answers.get(question.id)  # keep the file already given
@@ -159,11 +192,22 @@ try:
         _refresh()
     elif pressed_decide:
         with st.spinner(t("ui.questions.deciding", lang)):
-            hits = knowledge_for(f"{state.job.title.get(lang)} {question.label.get(lang)}",
-                                 project=project_id) if question.decide == "llm" else []
-            value = propose_answer(state.job, question, state.answers, lang,
-                                   model=effective_model(preferences()),
-                                   base_dir=base_dir, knowledge=hits)
+            hits = (
+                knowledge_for(
+                    f"{state.job.title.get(lang)} {question.label.get(lang)}", project=project_id
+                )
+                if question.decide == "llm"
+                else []
+            )
+            value = propose_answer(
+                state.job,
+                question,
+                state.answers,
+                lang,
+                model=effective_model(preferences()),
+                base_dir=base_dir,
+                knowledge=hits,
+            )
         if value is None:
             error = t("ui.questions.decide_none", lang)
         else:
@@ -178,7 +222,10 @@ except SupportSystemError as exc:
 
 if error:
     st.session_state._last_error = (key, error)
-elif st.session_state.get(f"{key}-read-error") and st.session_state.get("_last_error", ("",))[0] == key:
+elif (
+    st.session_state.get(f"{key}-read-error")
+    and st.session_state.get("_last_error", ("",))[0] == key
+):
     # "Read the message aloud" was pressed: the run it triggers must still show the message.
     error = st.session_state._last_error[1]
 if error:
@@ -198,11 +245,17 @@ else:
         if isinstance(note, list):
             st.caption(t("ui.questions.proposal_sources", lang, sources=", ".join(note)))
     scope = f".st-key-{key}"
-    field_target = (f"css:{scope} input[type=radio]:checked || {scope} input[type=radio] || "
-                    f"{scope} textarea || {scope} input:not([type=file]) || {scope} button || "
-                    "[data-testid=stForm] input")
+    field_target = (
+        f"css:{scope} input[type=radio]:checked || {scope} input[type=radio] || "
+        f"{scope} textarea || {scope} input:not([type=file]) || {scope} button || "
+        "[data-testid=stForm] input"
+    )
     move_focus(voice_focus or field_target)
 
 with st.expander(t("ui.questions.all_answers", lang)):
-    st.page_link("views/edit.py", label=t("ui.questions.review_link", lang), icon="📝",
-                 query_params={"s": str(session_id)})
+    st.page_link(
+        "views/edit.py",
+        label=t("ui.questions.review_link", lang),
+        icon="📝",
+        query_params={"s": str(session_id)},
+    )

@@ -30,19 +30,37 @@ registry = get_registry()
 models = registry.names()
 with st.form("settings"):
     st.header(t("ui.settings.display_heading", lang), anchor=False)
-    language = st.radio(t("app.language_label", lang), LANGUAGES, index=LANGUAGES.index(lang),
-                        format_func=lambda c: LANGUAGE_NAMES[c], horizontal=True)
-    theme = st.radio(t("ui.settings.theme", lang), THEMES, index=THEMES.index(prefs.theme),
-                     format_func=lambda v: t(f"ui.settings.themes.{v}", lang), horizontal=True)
-    scale = st.radio(t("ui.settings.font_size", lang), SCALES, index=SCALES.index(prefs.font_scale),
-                     format_func=lambda v: f"{v} %", horizontal=True)
+    language = st.radio(
+        t("app.language_label", lang),
+        LANGUAGES,
+        index=LANGUAGES.index(lang),
+        format_func=lambda c: LANGUAGE_NAMES[c],
+        horizontal=True,
+    )
+    theme = st.radio(
+        t("ui.settings.theme", lang),
+        THEMES,
+        index=THEMES.index(prefs.theme),
+        format_func=lambda v: t(f"ui.settings.themes.{v}", lang),
+        horizontal=True,
+    )
+    scale = st.radio(
+        t("ui.settings.font_size", lang),
+        SCALES,
+        index=SCALES.index(prefs.font_scale),
+        format_func=lambda v: f"{v} %",
+        horizontal=True,
+    )
     voice_mode = st.checkbox(t("ui.settings.voice_mode", lang), value=prefs.voice_mode)
     st.caption(t("ui.settings.voice_mode_help", lang))
     st.header(t("ui.settings.model_heading", lang), anchor=False)
     current_model = prefs.model if prefs.model in models else get_settings().llm.default_model
-    model = st.selectbox(t("ui.settings.model", lang), models,
-                         index=models.index(current_model) if current_model in models else 0,
-                         format_func=lambda name: registry.get(name).label)
+    model = st.selectbox(
+        t("ui.settings.model", lang),
+        models,
+        index=models.index(current_model) if current_model in models else 0,
+        format_func=lambda name: registry.get(name).label,
+    )
     shown_host = prefs.ollama_host or get_settings().llm.ollama_host
     host = st.text_input(t("ui.settings.ollama_host", lang), value=shown_host)
     st.caption(t("ui.settings.ollama_help", lang))
@@ -51,8 +69,12 @@ with st.form("settings"):
 error: str | None = None
 if saved:
     try:
-        changes: dict[str, object] = {"language": language, "theme": theme, "font_scale": scale,
-                                      "voice_mode": voice_mode}
+        changes: dict[str, object] = {
+            "language": language,
+            "theme": theme,
+            "font_scale": scale,
+            "voice_mode": voice_mode,
+        }
         # Model and host are stored only once the person chose them: saving the text size
         # must not pin today's defaults as their own choice.
         if prefs.model is not None or model != current_model:
@@ -66,8 +88,11 @@ if saved:
         st.session_state.settings_notice = t("ui.settings.saved", language)
         st.rerun()
     except PreferenceInvalid as exc:
-        error = (t("ui.settings.invalid_host", lang, value=host.strip()) if exc.field == "ollama_host"
-                 else exc.message(lang))
+        error = (
+            t("ui.settings.invalid_host", lang, value=host.strip())
+            if exc.field == "ollama_host"
+            else exc.message(lang)
+        )
         st.error(error, icon="⚠️")
 
 st.header(t("ui.settings.voice_heading", lang), anchor=False)
@@ -80,8 +105,13 @@ else:
         named = t(key, lang)
         language = named if named != key else status.lang  # a language added in settings
         direction = t(f"ui.settings.voice_{status.kind}", lang, language=language)
-        state = (t("ui.settings.voice_ready", lang, engine=status.engine) if status.available
-                 else status.problem.message(lang) if status.problem else "")
+        state = (
+            t("ui.settings.voice_ready", lang, engine=status.engine)
+            if status.available
+            else status.problem.message(lang)
+            if status.problem
+            else ""
+        )
         lines.append(f"- {'✅' if status.available else '⚠️'} **{direction}**: {state}")
     st.markdown("\n".join(lines))
 
@@ -93,11 +123,19 @@ for provider in PROVIDERS:
     info = keys.get(provider)
     with st.form(f"key-{provider}", clear_on_submit=True):
         name = t(f"ui.settings.providers.{provider}", lang)
-        st.markdown(f"**{name}**: " + (t("ui.settings.key_set", lang, hint=info.key_hint) if info
-                                        else t("ui.settings.key_unset", lang)))
+        st.markdown(
+            f"**{name}**: "
+            + (
+                t("ui.settings.key_set", lang, hint=info.key_hint)
+                if info
+                else t("ui.settings.key_unset", lang)
+            )
+        )
         value = st.text_input(t("ui.settings.key_label", lang, provider=name), type="password")
         save_key = st.form_submit_button(t("ui.settings.key_save", lang, provider=name))
-        remove_key = bool(info) and st.form_submit_button(t("ui.settings.key_delete", lang, provider=name))
+        remove_key = bool(info) and st.form_submit_button(
+            t("ui.settings.key_delete", lang, provider=name)
+        )
     if save_key:
         if not value.strip():
             error = t("ui.settings.key_empty", lang)

@@ -109,8 +109,12 @@ class ProgramGenerator:
         settings = adapter.settings(ctx.answers, ctx.base_dir)
         example, example_files = adapter.example(ctx.job, ctx.answers, ctx.base_dir, ctx.lang)
         spec = skeleton.ProgramSpec(
-            job_id=ctx.job.id, lang=ctx.lang, settings=settings, texts=screened.texts,
-            example=example, example_files=example_files,
+            job_id=ctx.job.id,
+            lang=ctx.lang,
+            settings=settings,
+            texts=screened.texts,
+            example=example,
+            example_files=example_files,
         )
         files = skeleton.render_program(spec, out_dir)
         not_customised = [f for f in TEXT_FIELDS if f not in screened.customised]
@@ -186,7 +190,8 @@ class ProgramGenerator:
                 message = t("program.run.folder_unreadable", ctx.lang, detail=str(error))
                 return CheckResult("run", False, [message], _since(started))
             inputs: dict[str, Path | bytes | str] = {
-                skeleton.PROGRAM_FILE: draft.root / skeleton.PROGRAM_FILE, **plan.inputs
+                skeleton.PROGRAM_FILE: draft.root / skeleton.PROGRAM_FILE,
+                **plan.inputs,
             }
             result = run_sandboxed(plan.argv, workdir=workdir, inputs=inputs, limits=RUN_LIMITS)
             copied = _copy_outputs(workdir, plan.outputs, output_dir) if result.ok else []
@@ -224,7 +229,6 @@ def run_generated_tests(root: Path) -> CheckResult:
     if not messages or result.returncode not in (0, 1):
         messages += output[-MAX_MESSAGES:]
     return CheckResult("tests", False, messages[: MAX_MESSAGES * 2], _since(started))
-
 
 
 def _facts_for_prompt(settings: dict[str, Any]) -> str:

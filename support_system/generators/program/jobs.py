@@ -160,9 +160,17 @@ class CsvSummaryJob(ProgramJob):
             raise InputMissing(source)
         name = f"{INPUT_DIR}/{source.name}"
         argv = [
-            "python", "program.py", name, "--group-by", settings["group_by"],
-            "--value-column", settings["value_column"], "--operation", settings["operation"],
-            "--output", self.output,
+            "python",
+            "program.py",
+            name,
+            "--group-by",
+            settings["group_by"],
+            "--value-column",
+            settings["value_column"],
+            "--operation",
+            settings["operation"],
+            "--output",
+            self.output,
         ]
         return RunPlan(argv=argv, inputs={name: source}, outputs=[self.output])
 
@@ -196,6 +204,7 @@ class FileRenamerJob(ProgramJob):
         if not _small_folder(folder):
             return {**example, "folder": None}, {}
         name = f"data/{folder.name or 'folder'}"
+
         def make(target: Path) -> None:
             mirror_folder(folder, target, links=False)
 
@@ -207,9 +216,19 @@ class FileRenamerJob(ProgramJob):
             raise InputMissing(folder)
         name = f"{INPUT_DIR}/{folder.name or 'folder'}"
         argv = [
-            "python", "program.py", name, "--rule", settings["rule"], "--prefix",
-            settings["prefix"], "--digits", str(settings["digits"]), "--start",
-            str(settings["start"]), "--plan", self.output,
+            "python",
+            "program.py",
+            name,
+            "--rule",
+            settings["rule"],
+            "--prefix",
+            settings["prefix"],
+            "--digits",
+            str(settings["digits"]),
+            "--start",
+            str(settings["start"]),
+            "--plan",
+            self.output,
         ]  # never --apply: the sandbox run is a preview
         return RunPlan(argv=argv, shadows={name: folder}, outputs=[self.output])
 

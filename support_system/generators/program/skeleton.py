@@ -228,8 +228,12 @@ def render_program(spec: ProgramSpec, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     readme = f"README.{variables['lang']}.md.j2"
-    targets = {PROGRAM_FILE: "program.py.j2", APP_FILE: "app.py.j2",
-               TESTS_FILE: "tests/test_program.py.j2", README_FILE: readme}
+    targets = {
+        PROGRAM_FILE: "program.py.j2",
+        APP_FILE: "app.py.j2",
+        TESTS_FILE: "tests/test_program.py.j2",
+        README_FILE: readme,
+    }
     for target, source in targets.items():
         path = out_dir / target
         path.parent.mkdir(parents=True, exist_ok=True)

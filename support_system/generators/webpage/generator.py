@@ -205,7 +205,9 @@ class WebpageGenerator:
         """Model text may not add facts; user facts must appear verbatim on the page."""
         started = time.monotonic()
         copy = draft.meta.get("copy", {})
-        invented = facts_check(f"{copy.get('lead', '')}\n{copy.get('closing', '')}", page_facts(ctx.answers))
+        invented = facts_check(
+            f"{copy.get('lead', '')}\n{copy.get('closing', '')}", page_facts(ctx.answers)
+        )
         missing = [
             f"missing on the page: {value!r}"
             for value in verbatim_facts(ctx.job.id, ctx.answers)
@@ -253,7 +255,10 @@ def render_page(
     name = str(answers.get("name") or answers.get("title") or "")
     text["photo_alt"] = t("page.photo_alt", lang, name=name)
     products = [
-        {**item, "price_text": t("page.price_value", lang, price=_number_text(item.get("price", "")))}
+        {
+            **item,
+            "price_text": t("page.price_value", lang, price=_number_text(item.get("price", ""))),
+        }
         for item in answers.get("products") or []
     ]
     phone = str(answers.get("phone") or "")

@@ -6,9 +6,12 @@ from __future__ import annotations
 from support_system.agents.auto import examples
 
 
-def test_a_similar_goal_finds_the_successful_example_and_an_unrelated_one_does_not(settings) -> None:
+def test_a_similar_goal_finds_the_successful_example_and_an_unrelated_one_does_not(
+    settings,
+) -> None:
     examples.remember(
-        "A profile page for a piano teacher in Kyoto", "profile-page",
+        "A profile page for a piano teacher in Kyoto",
+        "profile-page",
         {"layout": "card", "color": "navy"},
     )
     examples.remember("Total up my sales CSV per store", "csv-summary", {"operation": "sum"})

@@ -52,8 +52,14 @@ def test_stream_yields_tokens_then_a_result(db) -> None:
 
 
 def test_schema_output_is_parsed(db) -> None:
-    result = generate("Greet the user in English.", QWEN, schema=Greeting, max_tokens=60,
-                      temperature=0, cache=False)
+    result = generate(
+        "Greet the user in English.",
+        QWEN,
+        schema=Greeting,
+        max_tokens=60,
+        temperature=0,
+        cache=False,
+    )
     assert isinstance(result.parsed, Greeting)
     assert result.parsed.language in ("ja", "en")
 
@@ -93,8 +99,15 @@ def test_second_identical_call_is_a_cache_hit(db) -> None:
 def test_timeout_is_typed_recorded_and_leaves_the_model_usable(db) -> None:
     generate("Hi", QWEN, max_tokens=2, cache=False)  # load the model first
     with pytest.raises(Timeout) as caught:
-        generate("Write a long story about the sea.", QWEN, stream=False, max_tokens=400,
-                 timeout=0.3, cache=False, fallback=False)
+        generate(
+            "Write a long story about the sea.",
+            QWEN,
+            stream=False,
+            max_tokens=400,
+            timeout=0.3,
+            cache=False,
+            fallback=False,
+        )
     assert "時間" in caught.value.message("ja") and "too long" in caught.value.message("en")
     assert usage_records()[-1].error_type == "Timeout"
     again = generate("Say yes.", QWEN, max_tokens=4, cache=False, fallback=False)
@@ -117,17 +130,30 @@ def test_closing_a_stream_cancels_the_generation(db) -> None:
 
 
 def test_fallback_chain_answers_from_the_next_model(db, extra_models, tmp_path) -> None:
-    extra_models([{"name": "broken-local", "provider": "embedded", "path": str(tmp_path / "gone.gguf"),
-                   "fallbacks": [SMOL]}])
+    extra_models(
+        [
+            {
+                "name": "broken-local",
+                "provider": "embedded",
+                "path": str(tmp_path / "gone.gguf"),
+                "fallbacks": [SMOL],
+            }
+        ]
+    )
     result = generate("Say hello.", "broken-local", max_tokens=12, cache=False)
     assert result.model == SMOL and result.text.strip()
     assert [(a.model, a.ok) for a in result.attempts] == [("broken-local", False), (SMOL, True)]
     assert result.attempts[0].error_type == "ModelFileError"
-    assert [(r.model, r.status) for r in usage_records()] == [("broken-local", "error"), (SMOL, "ok")]
+    assert [(r.model, r.status) for r in usage_records()] == [
+        ("broken-local", "error"),
+        (SMOL, "ok"),
+    ]
 
 
 def test_no_fallback_raises_the_typed_error(db, extra_models, tmp_path) -> None:
-    extra_models([{"name": "broken-local", "provider": "embedded", "path": str(tmp_path / "gone.gguf")}])
+    extra_models(
+        [{"name": "broken-local", "provider": "embedded", "path": str(tmp_path / "gone.gguf")}]
+    )
     with pytest.raises(ModelUnavailable) as caught:
         generate("Say hello.", "broken-local", max_tokens=12, cache=False, fallback=False)
     assert isinstance(caught.value, ModelError)

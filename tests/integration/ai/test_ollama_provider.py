@@ -64,14 +64,26 @@ def ollama(db, extra_models, fake_ollama: FakeOllama, dead_port: int, monkeypatc
     """Registry entries for the fake server (host from settings) and for a dead host."""
     monkeypatch.setenv("SUPPORT_SYSTEM_LLM__OLLAMA_HOST", fake_ollama.url)
     dead = f"http://127.0.0.1:{dead_port}"
-    extra_models([
-        {"name": "ollama-fake", "provider": "ollama", "model_id": OLLAMA_NAME},
-        {"name": "ollama-not-pulled", "provider": "ollama", "model_id": "llama3.2:1b"},
-        {"name": "ollama-drop", "provider": "ollama", "model_id": DROP_MIDSTREAM},
-        {"name": "ollama-dead", "provider": "ollama", "model_id": OLLAMA_NAME, "base_url": dead},
-        {"name": "ollama-dead-fb", "provider": "ollama", "model_id": OLLAMA_NAME, "base_url": dead,
-         "fallbacks": [SMOL]},
-    ])
+    extra_models(
+        [
+            {"name": "ollama-fake", "provider": "ollama", "model_id": OLLAMA_NAME},
+            {"name": "ollama-not-pulled", "provider": "ollama", "model_id": "llama3.2:1b"},
+            {"name": "ollama-drop", "provider": "ollama", "model_id": DROP_MIDSTREAM},
+            {
+                "name": "ollama-dead",
+                "provider": "ollama",
+                "model_id": OLLAMA_NAME,
+                "base_url": dead,
+            },
+            {
+                "name": "ollama-dead-fb",
+                "provider": "ollama",
+                "model_id": OLLAMA_NAME,
+                "base_url": dead,
+                "fallbacks": [SMOL],
+            },
+        ]
+    )
     assert get_settings().llm.ollama_host == fake_ollama.url
     fake_ollama.requests.clear()
     fake_ollama.last_done = None
@@ -86,8 +98,15 @@ def _records() -> list[tuple[str, str, str, str | None]]:
 
 
 def test_streaming_reply_counts_tokens_from_ollama(ollama: FakeOllama) -> None:
-    stream = generate("Name three colours.", "ollama-fake", stream=True, max_tokens=32,
-                      temperature=0, cache=False, fallback=False)
+    stream = generate(
+        "Name three colours.",
+        "ollama-fake",
+        stream=True,
+        max_tokens=32,
+        temperature=0,
+        cache=False,
+        fallback=False,
+    )
     pieces = list(stream)
     result = stream.result
     assert len(pieces) >= 3
@@ -108,14 +127,25 @@ def test_streaming_reply_counts_tokens_from_ollama(ollama: FakeOllama) -> None:
 
     [record] = usage_records()
     assert (record.model, record.provider, record.status, record.cache_hit) == (
-        "ollama-fake", "ollama", "ok", False)
+        "ollama-fake",
+        "ollama",
+        "ok",
+        False,
+    )
     assert (record.tokens_in, record.tokens_out) == (result.tokens_in, result.tokens_out)
     assert record.first_token_ms is not None and record.error_type is None
 
 
 def test_schema_output_is_sent_as_format_and_parsed(ollama: FakeOllama) -> None:
-    result = generate("Is the sky blue? Answer yes or no.", "ollama-fake", schema=Verdict,
-                      max_tokens=48, temperature=0, cache=False, fallback=False)
+    result = generate(
+        "Is the sky blue? Answer yes or no.",
+        "ollama-fake",
+        schema=Verdict,
+        max_tokens=48,
+        temperature=0,
+        cache=False,
+        fallback=False,
+    )
     assert isinstance(result.parsed, Verdict)
     assert json.loads(result.text) == result.parsed.model_dump()
     assert ollama.requests[-1]["format"] == Verdict.model_json_schema()
@@ -184,8 +214,9 @@ def test_dead_host_falls_back_to_the_embedded_model(ollama: FakeOllama) -> None:
 
 def test_connection_dropped_midstream_is_typed_with_partial_text(ollama: FakeOllama) -> None:
     dropped_before = ollama.dropped
-    stream = generate("Count from 1 to 50.", "ollama-drop", stream=True, max_tokens=64,
-                      cache=False)  # fallbacks allowed: none may take over once text was shown
+    stream = generate(
+        "Count from 1 to 50.", "ollama-drop", stream=True, max_tokens=64, cache=False
+    )  # fallbacks allowed: none may take over once text was shown
     pieces: list[str] = []
     with pytest.raises(ModelUnavailable) as caught:
         for piece in stream:
@@ -227,9 +258,20 @@ def test_fake_server_cli_speaks_the_ollama_wire_format(smol_gguf: Path, tmp_path
     port, log = _free_port(), tmp_path / "fake-ollama.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.ollama_server", "--port", str(port),
-             "--model-name", OLLAMA_NAME, "--gguf", str(smol_gguf)],
-            cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "tests.fakes.ollama_server",
+                "--port",
+                str(port),
+                "--model-name",
+                OLLAMA_NAME,
+                "--gguf",
+                str(smol_gguf),
+            ],
+            cwd=PROJECT_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -252,21 +294,33 @@ def test_fake_server_cli_speaks_the_ollama_wire_format(smol_gguf: Path, tmp_path
         assert listed[OLLAMA_NAME].size == smol_gguf.stat().st_size
         assert listed[OLLAMA_NAME].details.format == "gguf"
 
-        request = {"model": OLLAMA_NAME, "messages": [{"role": "user", "content": "Hi"}],
-                   "options": {"num_predict": 8, "temperature": 0}}
+        request = {
+            "model": OLLAMA_NAME,
+            "messages": [{"role": "user", "content": "Hi"}],
+            "options": {"num_predict": 8, "temperature": 0},
+        }
         with httpx.stream("POST", f"{url}/api/chat", json=request, timeout=30) as response:
             assert response.status_code == 200
             assert response.headers["content-type"] == "application/x-ndjson"
             lines = [json.loads(line) for line in response.iter_lines() if line]
         *chunks, final = lines
-        assert chunks and all(c["done"] is False and c["message"]["role"] == "assistant"
-                              and {"model", "created_at"} <= set(c) for c in chunks)
+        assert chunks and all(
+            c["done"] is False
+            and c["message"]["role"] == "assistant"
+            and {"model", "created_at"} <= set(c)
+            for c in chunks
+        )
         assert final["done"] is True and final["done_reason"] in ("stop", "length")
         assert final["eval_count"] == len(chunks) <= 8 and final["prompt_eval_count"] > 0
         assert final["total_duration"] >= final["eval_duration"] > 0
 
-        whole = client.chat(model=OLLAMA_NAME, messages=request["messages"], stream=False,
-                            options={"num_predict": 8}, format="json")
+        whole = client.chat(
+            model=OLLAMA_NAME,
+            messages=request["messages"],
+            stream=False,
+            options={"num_predict": 8},
+            format="json",
+        )
         assert whole.done and whole.message.content.lstrip().startswith("{")  # JSON grammar
 
         missing = httpx.post(f"{url}/api/chat", json={**request, "model": "nope"}, timeout=10)

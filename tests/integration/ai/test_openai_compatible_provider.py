@@ -57,9 +57,21 @@ class LlamaServer:
         self.log = log
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
-                 "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "2048"],
-                stdout=out, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "llama_cpp.server",
+                    "--model",
+                    str(gguf),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--n_ctx",
+                    "2048",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
 
     @property
@@ -74,8 +86,10 @@ class LlamaServer:
         deadline = time.monotonic() + seconds
         while True:
             if self.proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with code {self.proc.returncode} before "
-                            f"answering GET /v1/models. Its output:\n{self.output()}")
+                pytest.fail(
+                    f"llama_cpp.server exited with code {self.proc.returncode} before "
+                    f"answering GET /v1/models. Its output:\n{self.output()}"
+                )
             try:
                 if httpx.get(f"{self.base_url}/models", timeout=1).status_code == 200:
                     return
@@ -83,8 +97,10 @@ class LlamaServer:
                 pass
             if time.monotonic() > deadline:
                 self.stop()
-                pytest.fail(f"llama_cpp.server did not answer GET /v1/models within "
-                            f"{seconds:.0f} s (port {self.port}). Its output:\n{self.output()}")
+                pytest.fail(
+                    f"llama_cpp.server did not answer GET /v1/models within "
+                    f"{seconds:.0f} s (port {self.port}). Its output:\n{self.output()}"
+                )
             time.sleep(0.1)
 
     def kill(self) -> None:
@@ -115,8 +131,16 @@ def llama_server(
 
 @pytest.fixture
 def local_server(db, extra_models, llama_server: LlamaServer) -> LlamaServer:
-    extra_models([{"name": "llama-server", "provider": "openai_compatible",
-                   "model_id": "local-model", "base_url": llama_server.base_url}])
+    extra_models(
+        [
+            {
+                "name": "llama-server",
+                "provider": "openai_compatible",
+                "model_id": "local-model",
+                "base_url": llama_server.base_url,
+            }
+        ]
+    )
     return llama_server
 
 
@@ -124,8 +148,15 @@ def local_server(db, extra_models, llama_server: LlamaServer) -> LlamaServer:
 
 
 def test_streaming_reply(local_server: LlamaServer) -> None:
-    stream = generate("Name three colours.", "llama-server", stream=True, max_tokens=32,
-                      temperature=0, cache=False, fallback=False)
+    stream = generate(
+        "Name three colours.",
+        "llama-server",
+        stream=True,
+        max_tokens=32,
+        temperature=0,
+        cache=False,
+        fallback=False,
+    )
     pieces = list(stream)
     result = stream.result
     assert len(pieces) >= 3
@@ -135,13 +166,24 @@ def test_streaming_reply(local_server: LlamaServer) -> None:
     assert result.first_token_ms is not None
     [record] = usage_records()
     assert (record.model, record.provider, record.status, record.error_type) == (
-        "llama-server", "openai_compatible", "ok", None)
+        "llama-server",
+        "openai_compatible",
+        "ok",
+        None,
+    )
     assert (record.tokens_in, record.tokens_out) == (result.tokens_in, result.tokens_out)
 
 
 def test_schema_output_parses(local_server: LlamaServer) -> None:
-    result = generate("Is the sky blue? Answer yes or no.", "llama-server", schema=Verdict,
-                      max_tokens=48, temperature=0, cache=False, fallback=False)
+    result = generate(
+        "Is the sky blue? Answer yes or no.",
+        "llama-server",
+        schema=Verdict,
+        max_tokens=48,
+        temperature=0,
+        cache=False,
+        fallback=False,
+    )
     assert isinstance(result.parsed, Verdict)
     assert json.loads(result.text) == result.parsed.model_dump()
     assert [(r.model, r.status) for r in usage_records()] == [("llama-server", "ok")]
@@ -154,22 +196,41 @@ def test_status_is_reachable(local_server: LlamaServer) -> None:
 
 
 def test_max_tokens_is_honoured(local_server: LlamaServer) -> None:
-    result = generate(LONG_PROMPT, "llama-server", max_tokens=16, temperature=0, timeout=6,
-                      cache=False, fallback=False)
+    result = generate(
+        LONG_PROMPT,
+        "llama-server",
+        max_tokens=16,
+        temperature=0,
+        timeout=6,
+        cache=False,
+        fallback=False,
+    )
     assert result.finish_reason == "length"
     assert len(result.text.split()) <= 16
 
 
 def test_server_killed_midstream_is_typed_and_the_process_survives(
-    db, extra_models, smol_gguf: Path, tmp_path: Path,
+    db,
+    extra_models,
+    smol_gguf: Path,
+    tmp_path: Path,
 ) -> None:
     doomed = LlamaServer(smol_gguf, tmp_path / "doomed.log")
     try:
         doomed.wait_until_ready()
-        extra_models([{"name": "doomed-server", "provider": "openai_compatible",
-                       "model_id": "local-model", "base_url": doomed.base_url}])
-        stream = generate(LONG_PROMPT, "doomed-server", stream=True, max_tokens=200,
-                          temperature=0, cache=False)  # fallbacks allowed: none may take over
+        extra_models(
+            [
+                {
+                    "name": "doomed-server",
+                    "provider": "openai_compatible",
+                    "model_id": "local-model",
+                    "base_url": doomed.base_url,
+                }
+            ]
+        )
+        stream = generate(
+            LONG_PROMPT, "doomed-server", stream=True, max_tokens=200, temperature=0, cache=False
+        )  # fallbacks allowed: none may take over
         pieces = [next(stream) for _ in range(3)]
         doomed.kill()
         with pytest.raises(ModelUnavailable) as caught:
@@ -186,7 +247,8 @@ def test_server_killed_midstream_is_typed_and_the_process_survives(
     assert ja.strip() and en.strip() and ja != en and "doomed-server" in en
     assert [(a.model, a.ok) for a in error.attempts] == [("doomed-server", False)]
     assert [(r.model, r.provider, r.status, r.error_type) for r in usage_records()] == [
-        ("doomed-server", "openai_compatible", "error", "ModelUnavailable")]
+        ("doomed-server", "openai_compatible", "error", "ModelUnavailable")
+    ]
 
     after = generate("Say yes.", SMOL, max_tokens=8, cache=False, fallback=False)
     assert after.model == SMOL and after.text.strip()

@@ -21,7 +21,15 @@ from support_system.core.settings import PROJECT_ROOT
 from support_system.jobs.catalogue import get_job, load_catalogue
 
 SAMPLES = PROJECT_ROOT / "data" / "samples"
-JOBS = ["profile-page", "shop-page", "faq-page", "csv-summary", "file-renamer", "form-letter", "data-chart"]
+JOBS = [
+    "profile-page",
+    "shop-page",
+    "faq-page",
+    "csv-summary",
+    "file-renamer",
+    "form-letter",
+    "data-chart",
+]
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
 
@@ -32,7 +40,12 @@ def _answers_file(tmp_path: Path, job_id: str, sample: str) -> Path:
     folder = tmp_path / "answers"
     folder.mkdir()
     for _key, value in answers.items():
-        if isinstance(value, str) and "\n" not in value and len(value) < 200 and (SAMPLES / value).exists():
+        if (
+            isinstance(value, str)
+            and "\n" not in value
+            and len(value) < 200
+            and (SAMPLES / value).exists()
+        ):
             source = SAMPLES / value
             target = folder / value
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +62,18 @@ def _run(tmp_path: Path, job_id: str, sample: str, lang: str) -> tuple[Path, dic
     answers_path = _answers_file(tmp_path, job_id, sample)
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        app, ["generate", "--job", job_id, "--answers", str(answers_path), "--out", str(out), "--lang", lang]
+        app,
+        [
+            "generate",
+            "--job",
+            job_id,
+            "--answers",
+            str(answers_path),
+            "--out",
+            str(out),
+            "--lang",
+            lang,
+        ],
     )
     assert (out / "result.json").exists(), result.output
     report = json.loads((out / "result.json").read_text(encoding="utf-8"))
@@ -63,7 +87,9 @@ def test_every_required_job_is_in_the_catalogue(settings) -> None:
 
 
 @pytest.mark.parametrize("job_id", JOBS)
-def test_generate_makes_a_checked_artifact_from_japanese_answers(db, tmp_path: Path, job_id: str) -> None:
+def test_generate_makes_a_checked_artifact_from_japanese_answers(
+    db, tmp_path: Path, job_id: str
+) -> None:
     out, report, answers, output = _run(tmp_path, job_id, "ja", "ja")
     assert report["ok"] is True and report["job"] == job_id
     assert report["checks"] and all(check["passed"] for check in report["checks"])
@@ -106,7 +132,9 @@ def _assert_program_outputs(job_id: str, answers: dict, out: Path, inputs: Path)
         import pandas as pd
 
         frame = read_table(inputs / answers["input_file"])
-        expected = frame.groupby(answers["group_by"])[answers["value_column"]].agg(answers["operation"])
+        expected = frame.groupby(answers["group_by"])[answers["value_column"]].agg(
+            answers["operation"]
+        )
         summary = pd.read_csv(produced / "summary.csv", encoding="utf-8-sig")
         got = dict(zip(summary.iloc[:, 0].astype(str), summary.iloc[:, 1], strict=True))
         assert got.keys() == {str(k) for k in expected.index}

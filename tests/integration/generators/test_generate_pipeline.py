@@ -38,7 +38,9 @@ class FailingFirst(WebpageGenerator):
     def check(self, ctx: GenerationContext, draft: Draft) -> list[CheckResult]:
         results = super().check(ctx, draft)
         if draft.models and ctx.attempt <= self.fail_attempts:  # model drafts only
-            results.append(CheckResult("injected", False, ["the welcome sentence must be friendlier"]))
+            results.append(
+                CheckResult("injected", False, ["the welcome sentence must be friendlier"])
+            )
         return results
 
 
@@ -58,11 +60,18 @@ def _executions():
         ]
 
 
-def test_repair_loop_feeds_the_failure_back_and_the_second_attempt_passes(db, tmp_path: Path) -> None:
+def test_repair_loop_feeds_the_failure_back_and_the_second_attempt_passes(
+    db, tmp_path: Path
+) -> None:
     generator = FailingFirst(fail_attempts=1)
     result = run_pipeline(
-        get_job("shop-page"), _answers("shop-page"), tmp_path / "out", lang="ja",
-        generator=generator, base_dir=SAMPLES, budget=Budget(attempts=3),
+        get_job("shop-page"),
+        _answers("shop-page"),
+        tmp_path / "out",
+        lang="ja",
+        generator=generator,
+        base_dir=SAMPLES,
+        budget=Budget(attempts=3),
     )
     assert result.ok, result.failed_checks()
     assert [a.passed for a in result.attempts] == [False, True]
@@ -71,9 +80,13 @@ def test_repair_loop_feeds_the_failure_back_and_the_second_attempt_passes(db, tm
     assert failed_first == ["injected"]
     # The exact message of the failed check went back to the model on attempt 2.
     assert generator.feedback_seen[0] == []
-    assert [m for c in generator.feedback_seen[1] for m in c.messages] == ["the welcome sentence must be friendlier"]
+    assert [m for c in generator.feedback_seen[1] for m in c.messages] == [
+        "the welcome sentence must be friendlier"
+    ]
     executions, feedback = _executions()
-    assert executions == [(ExecutionStatus.COMPLETED.value, ["attempt 1 (model)", "attempt 2 (model)"])]
+    assert executions == [
+        (ExecutionStatus.COMPLETED.value, ["attempt 1 (model)", "attempt 2 (model)"])
+    ]
     assert feedback[0][0]["checks"]["injected"] is False
     assert feedback[0][1] == ["the welcome sentence must be friendlier"]
     written = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
@@ -81,10 +94,17 @@ def test_repair_loop_feeds_the_failure_back_and_the_second_attempt_passes(db, tm
     assert written["models"] == ["qwen2.5-coder-0.5b"]
 
 
-def test_budget_runs_out_and_the_template_is_delivered_with_an_explanation(db, tmp_path: Path) -> None:
+def test_budget_runs_out_and_the_template_is_delivered_with_an_explanation(
+    db, tmp_path: Path
+) -> None:
     result = run_pipeline(
-        get_job("faq-page"), _answers("faq-page", "en"), tmp_path / "out", lang="en",
-        generator=FailingFirst(fail_attempts=99), base_dir=SAMPLES, budget=Budget(attempts=2),
+        get_job("faq-page"),
+        _answers("faq-page", "en"),
+        tmp_path / "out",
+        lang="en",
+        generator=FailingFirst(fail_attempts=99),
+        base_dir=SAMPLES,
+        budget=Budget(attempts=2),
     )
     assert result.fallback_used
     assert [a.source for a in result.attempts] == ["model", "model", "template"]
@@ -101,11 +121,24 @@ def test_a_dead_model_server_gives_the_template_and_says_why(
     db, extra_models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SUPPORT_SYSTEM_LLM__FALLBACK_MODELS", "[]")  # no embedded rescue
-    extra_models([{"name": "dead-ollama", "provider": "ollama", "model_id": "qwen2.5:0.5b",
-                   "base_url": "http://127.0.0.1:9", "context_length": 2048}])
+    extra_models(
+        [
+            {
+                "name": "dead-ollama",
+                "provider": "ollama",
+                "model_id": "qwen2.5:0.5b",
+                "base_url": "http://127.0.0.1:9",
+                "context_length": 2048,
+            }
+        ]
+    )
     result = run_pipeline(
-        get_job("profile-page"), _answers("profile-page"), tmp_path / "out", lang="ja",
-        model="dead-ollama", base_dir=SAMPLES,
+        get_job("profile-page"),
+        _answers("profile-page"),
+        tmp_path / "out",
+        lang="ja",
+        model="dead-ollama",
+        base_dir=SAMPLES,
     )
     assert result.ok and result.fallback_used
     assert result.attempts[0].error and "dead-ollama" in result.attempts[0].error

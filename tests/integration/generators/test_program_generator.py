@@ -110,7 +110,10 @@ def test_generated_code_is_clean_under_its_own_lint_settings(built, job_id: str)
     root = built(job_id).draft.root
     done = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."],
-        cwd=root, capture_output=True, text=True, check=False,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout
 
@@ -259,7 +262,7 @@ def test_checks_report_exact_failures_of_a_broken_program(built, tmp_path: Path)
     shutil.copytree(built("csv-summary").draft.root, root)
     program = root / "program.py"
     source = program.read_text(encoding="utf-8")
-    program.write_text(source.replace('.agg(operation)', '.agg("sum")'), encoding="utf-8")
+    program.write_text(source.replace(".agg(operation)", '.agg("sum")'), encoding="utf-8")
     draft = Draft(kind="program", root=root, main_file=program)
     checks = {c.name: c for c in ProgramGenerator().check(built("csv-summary").ctx, draft)}
     assert checks["ast"].passed and checks["ruff"].passed
@@ -289,7 +292,7 @@ def test_model_texts_are_screened_field_by_field() -> None:
     assert screened.customised == ["title"]
     assert screened.texts == {**defaults, "title": "売上を店舗ごとに集計"}
     assert 'invented time "9時"' in screened.rejected["description"]
-    assert 'invented URL' in screened.rejected["description"]
+    assert "invented URL" in screened.rejected["description"]
     assert "markup" in screened.rejected["button"]
     english = screen_texts({"title": "Sales by shop"}, defaults, "ja", [])
     assert english.rejected["title"] == "not Japanese"
@@ -370,8 +373,12 @@ def start_app() -> Iterator:
     def start(root: Path) -> str:
         port = free_port()
         process = subprocess.Popen(
-            [sys.executable, "app.py", "--port", str(port)], cwd=root, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, encoding="utf-8",
+            [sys.executable, "app.py", "--port", str(port)],
+            cwd=root,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            encoding="utf-8",
             env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
         )
         processes.append(process)
@@ -416,16 +423,22 @@ def test_gradio_app_works_and_has_no_serious_accessibility_problems(
     answers = result.ctx.answers
     if job_id == "csv-summary":
         table, path = client.predict(
-            handle_file(str(SAMPLES_DIR / answers["input_file"])), answers["group_by"],
-            answers["value_column"], answers["operation"], api_name="/summarize",
+            handle_file(str(SAMPLES_DIR / answers["input_file"])),
+            answers["group_by"],
+            answers["value_column"],
+            answers["operation"],
+            api_name="/summarize",
         )
         assert table["headers"] == ["店舗", "売上の合計"]
         assert [row[1] for row in table["data"]] == [4140, 6050, 2460]
         assert Path(path).read_bytes().startswith(b"\xef\xbb\xbf")
         with pytest.raises(AppError, match="使える列: 日付, 店舗, 商品, 数量, 売上"):
             client.predict(
-                handle_file(str(SAMPLES_DIR / answers["input_file"])), "地域",
-                answers["value_column"], answers["operation"], api_name="/summarize",
+                handle_file(str(SAMPLES_DIR / answers["input_file"])),
+                "地域",
+                answers["value_column"],
+                answers["operation"],
+                api_name="/summarize",
             )
     elif job_id == "file-renamer":
         folder = tmp_path / "photos"
@@ -436,7 +449,8 @@ def test_gradio_app_works_and_has_no_serious_accessibility_problems(
         assert snapshot(folder) == before and status
     else:
         preview, archive, status = client.predict(
-            answers["template_text"], handle_file(str(SAMPLES_DIR / answers["data_file"])),
+            answers["template_text"],
+            handle_file(str(SAMPLES_DIR / answers["data_file"])),
             api_name="/letters",
         )
         assert preview.startswith("山田 花子 様") and Path(archive).suffix == ".zip"

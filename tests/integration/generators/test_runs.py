@@ -36,7 +36,9 @@ def _answered_session(job_id: str, lang: str) -> int:
 def test_a_run_streams_model_text_reports_progress_and_delivers(db) -> None:
     session_id = _answered_session("shop-page", "en")
     run = start_generation(session_id, lang="en")
-    assert start_generation(session_id, lang="en") is run, "a second start must join the running run"
+    assert start_generation(session_id, lang="en") is run, (
+        "a second start must join the running run"
+    )
     assert current_run(session_id) is run
     seen_text_while_running = ""
     deadline = time.monotonic() + 300
@@ -47,10 +49,14 @@ def test_a_run_streams_model_text_reports_progress_and_delivers(db) -> None:
     assert run.done and run.error is None, run.error
     assert seen_text_while_running, "no model text arrived before the run ended"
     kinds = [event.kind for event in run.events()]
-    assert kinds[0] == "attempt" and "checking" in kinds and "checked" in kinds and kinds[-1] == "done"
+    assert (
+        kinds[0] == "attempt" and "checking" in kinds and "checked" in kinds and kinds[-1] == "done"
+    )
     assert run.result is not None and run.result.ok
     artifact = workspace.latest_artifact(session_id)
-    assert artifact is not None and artifact.checks_passed and (artifact.path / "index.html").is_file()
+    assert (
+        artifact is not None and artifact.checks_passed and (artifact.path / "index.html").is_file()
+    )
     assert wizard.resume(session_id).status == WizardStatus.COMPLETED
 
 
@@ -67,15 +73,28 @@ def test_cancel_before_the_first_step_delivers_nothing(db) -> None:
     assert run.events()[-1].kind == "cancelled"
 
 
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("en", "Attempt 1: 2 of 3 checks passed. Not yet: Page is accessible"),
-    ("ja", "1 回目: 3 項目中 2 項目の確認に合格しました。 まだ直すところがあります: ページは誰にでも使いやすい"),
-])
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Attempt 1: 2 of 3 checks passed. Not yet: Page is accessible"),
+        (
+            "ja",
+            "1 回目: 3 項目中 2 項目の確認に合格しました。 "
+            "まだ直すところがあります: ページは誰にでも使いやすい",
+        ),
+    ],
+)
 def test_progress_sentences_name_the_failed_checks(lang: str, expected: str) -> None:
     from support_system.generators.base import CheckResult
 
-    checks = [CheckResult("html5lib", True), CheckResult("axe", False, ["x"]), CheckResult("vnu", True)]
-    text = describe(RunEvent("checked", {"number": 1, "passed": False, "checks": checks}, 0.0), lang)
+    checks = [
+        CheckResult("html5lib", True),
+        CheckResult("axe", False, ["x"]),
+        CheckResult("vnu", True),
+    ]
+    text = describe(
+        RunEvent("checked", {"number": 1, "passed": False, "checks": checks}, 0.0), lang
+    )
     assert text.startswith(expected), text
 
 
@@ -88,7 +107,9 @@ def test_a_run_cut_off_by_a_restart_is_closed_and_reported(db, monkeypatch) -> N
     monkeypatch.setattr(runs, "_RUNS", {})  # runs of earlier tests (other databases, same ids)
     session_id = _answered_session("shop-page", "ja")
     with session_scope() as session:
-        orphan = start_execution(session, kind="generate:webpage", goal="shop-page", session_id=session_id).id
+        orphan = start_execution(
+            session, kind="generate:webpage", goal="shop-page", session_id=session_id
+        ).id
     assert not runs.was_interrupted(session_id)
     monkeypatch.setattr(runs, "PROCESS_STARTED", utcnow())  # "the app restarted after it began"
     assert runs.recover_interrupted() == 1

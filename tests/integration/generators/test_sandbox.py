@@ -193,8 +193,12 @@ def test_memory_bomb_is_stopped_by_the_memory_limit(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "argv",
     [
-        ["python", "-c", "with open('big', 'wb') as f:\n    for _ in range(10240):\n"
-                         "        f.write(bytes(1024 * 1024))"],
+        [
+            "python",
+            "-c",
+            "with open('big', 'wb') as f:\n    for _ in range(10240):\n"
+            "        f.write(bytes(1024 * 1024))",
+        ],
         ["sh", "-c", "head -c 10G /dev/zero > big"],  # the shell dies of SIGXFSZ instead
     ],
     ids=["python", "shell"],
@@ -285,7 +289,7 @@ def test_links_out_of_the_workdir_are_removed_before_the_caller_reads(tmp_path: 
 import os
 open('real.csv', 'w').write('a,b')
 os.symlink('real.csv', 'alias.csv')
-os.symlink({str(PROJECT_ROOT / '.state' / 'secret.key')!r}, 'result.csv')
+os.symlink({str(PROJECT_ROOT / ".state" / "secret.key")!r}, 'result.csv')
 os.mkfifo('pipe')
 """
     result = run_python(code, workdir)

@@ -19,7 +19,9 @@ MARKERS = {"classic": "<table>", "card": 'class="cards"', "minimal": "40rem"}
 @pytest.mark.browser
 @pytest.mark.parametrize("layout", ["classic", "card", "minimal"])
 @pytest.mark.parametrize("job_id", ["profile-page", "shop-page", "faq-page"])
-def test_layout_renders_and_passes_every_check(settings, tmp_path: Path, job_id: str, layout: str) -> None:
+def test_layout_renders_and_passes_every_check(
+    settings, tmp_path: Path, job_id: str, layout: str
+) -> None:
     job = get_job(job_id)
     lang = "en" if layout == "card" else "ja"  # both languages over the set
     answers = validate_answers({**job.samples[lang], "layout": layout}, job, lang, base_dir=SAMPLES)

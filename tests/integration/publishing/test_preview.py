@@ -34,9 +34,15 @@ class TemplateOnly(WebpageGenerator):
 @pytest.mark.browser
 def test_preview_reads_the_artifact_and_its_checks(db, tmp_path: Path) -> None:
     job = get_job("faq-page")
-    result = run_pipeline(job, dict(job.samples["ja"]), tmp_path / "out", lang="ja",
-                          generator=TemplateOnly(), budget=Budget(attempts=1),
-                          base_dir=PROJECT_ROOT / "data" / "samples")
+    result = run_pipeline(
+        job,
+        dict(job.samples["ja"]),
+        tmp_path / "out",
+        lang="ja",
+        generator=TemplateOnly(),
+        budget=Budget(attempts=1),
+        base_dir=PROJECT_ROOT / "data" / "samples",
+    )
     preview = load_preview(tmp_path / "out")
     assert preview.ok == result.ok is True
     assert preview.explanation and "テンプレート" in preview.explanation
@@ -46,8 +52,10 @@ def test_preview_reads_the_artifact_and_its_checks(db, tmp_path: Path) -> None:
 
 
 def test_a_tampered_result_cannot_point_outside(tmp_path: Path) -> None:
-    (tmp_path / "result.json").write_text(json.dumps(
-        {"job": "faq-page", "ok": True, "main_file": "../../etc/passwd"}), encoding="utf-8")
+    (tmp_path / "result.json").write_text(
+        json.dumps({"job": "faq-page", "ok": True, "main_file": "../../etc/passwd"}),
+        encoding="utf-8",
+    )
     assert load_preview(tmp_path).main_file is None
 
 
@@ -77,10 +85,17 @@ def test_cancel_stops_at_the_next_step_and_keeps_what_was_there(db, tmp_path: Pa
     cancel = threading.Event()
     job = get_job("faq-page")
     events: list[str] = []
-    result = run_pipeline(job, dict(job.samples["en"]), out, lang="en",
-                          generator=CancelledDuringFirstDraft(cancel), budget=Budget(attempts=3),
-                          base_dir=PROJECT_ROOT / "data" / "samples",
-                          on_progress=lambda event, info: events.append(event), cancel=cancel)
+    result = run_pipeline(
+        job,
+        dict(job.samples["en"]),
+        out,
+        lang="en",
+        generator=CancelledDuringFirstDraft(cancel),
+        budget=Budget(attempts=3),
+        base_dir=PROJECT_ROOT / "data" / "samples",
+        on_progress=lambda event, info: events.append(event),
+        cancel=cancel,
+    )
     assert result.cancelled and not result.ok and not result.fallback_used
     assert len(result.attempts) == 1  # no second attempt, no template after the cancel
     assert "Nothing was changed" in result.explanation

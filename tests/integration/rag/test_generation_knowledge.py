@@ -70,8 +70,14 @@ def test_generation_uses_the_projects_documents_and_lists_them_as_sources(
     generator = Recording()
     job = get_job("shop-page")
     result = run_pipeline(
-        job, dict(job.samples["en"]), tmp_path / "out", lang="en", generator=generator,
-        project_id=project, budget=Budget(attempts=3), run_outputs=False,
+        job,
+        dict(job.samples["en"]),
+        tmp_path / "out",
+        lang="en",
+        generator=generator,
+        project_id=project,
+        budget=Budget(attempts=3),
+        run_outputs=False,
     )
     # Every model draft saw this project's document, never the other project's.
     assert generator.seen and all(names == ["about-us.md"] for names in generator.seen)
@@ -84,7 +90,9 @@ def test_generation_uses_the_projects_documents_and_lists_them_as_sources(
 
 def test_facts_from_the_documents_count_as_given_in_a_proposal(db, kb, tmp_path: Path) -> None:
     price = tmp_path / "prices.md"
-    price.write_text("# Prices\n\nA sourdough loaf costs 4.5 pounds at Sunflower Bakery.\n", "utf-8")
+    price.write_text(
+        "# Prices\n\nA sourdough loaf costs 4.5 pounds at Sunflower Bakery.\n", "utf-8"
+    )
     kb.add([price])
     question = get_job("shop-page").question("tagline")
     hits = knowledge_for("How much is a sourdough loaf at Sunflower Bakery?")

@@ -55,8 +55,8 @@ def test_kb_add_search_list_remove_round_trip(settings, tmp_path: Path) -> None:
 
     nothing = _kb("search", "Who won the football match yesterday?", "--lang", "en")
     assert (
-        nothing.stdout.strip()
-        == "This is not in the knowledge base. Add a document that covers it, or ask in other words."
+        nothing.stdout.strip() == "This is not in the knowledge base. "
+        "Add a document that covers it, or ask in other words."
     )
 
     removed = _kb("remove", doc_id.group(1), "--lang", "en")

@@ -12,8 +12,15 @@ from rag_files import write_docx, write_encrypted_pdf, write_pdf
 from support_system.rag import Progress, UnknownDocument
 from support_system.rag.errors import CorruptDocument, EncryptedDocument, UnsupportedFileType
 
-BREAD = "# Bread shop\n\n## Opening hours\nThe Sakura bakery opens at seven in the morning and closes at six.\n"
-TEA = "# お茶の店\n\n## 茶葉の保存\n緑茶の茶葉は冷蔵庫ではなく、光の当たらない涼しい場所で保存します。開封後は一か月以内に飲み切ってください。\n"
+BREAD = (
+    "# Bread shop\n\n## Opening hours\n"
+    "The Sakura bakery opens at seven in the morning and closes at six.\n"
+)
+TEA = (
+    "# お茶の店\n\n## 茶葉の保存\n"
+    "緑茶の茶葉は冷蔵庫ではなく、光の当たらない涼しい場所で保存します。"
+    "開封後は一か月以内に飲み切ってください。\n"
+)
 
 
 def _files(folder: Path) -> dict[str, Path]:
@@ -22,7 +29,8 @@ def _files(folder: Path) -> dict[str, Path]:
     (folder / "tea.txt").write_bytes(TEA.encode("cp932"))  # Japanese Windows encoding
     (folder / "menu.html").write_text(
         "<html><head><title>Menu</title><style>p{color:red}</style></head><body><h1>Menu</h1>"
-        "<h2>Drinks</h2><p>Matcha latte costs 480 yen.</p><script>var secret='x'</script></body></html>",
+        "<h2>Drinks</h2><p>Matcha latte costs 480 yen.</p>"
+        "<script>var secret='x'</script></body></html>",
         encoding="utf-8",
     )
     (folder / "prices.csv").write_text("item,price\nmelon bread,220\nanpan,180\n", encoding="utf-8")

@@ -40,7 +40,10 @@ def _closed_port() -> int:
 
 
 def test_documents_are_embedded_and_found_through_the_ollama_host(
-    db, kb_factory: Callable[..., object], smol_gguf: Path, tmp_path: Path,
+    db,
+    kb_factory: Callable[..., object],
+    smol_gguf: Path,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with running_fake_ollama(smol_gguf, [MODEL]) as server:
@@ -58,7 +61,10 @@ def test_documents_are_embedded_and_found_through_the_ollama_host(
 
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_an_unreachable_ollama_host_gives_a_translated_error_and_keeps_the_rest(
-    db, kb_factory: Callable[..., object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    db,
+    kb_factory: Callable[..., object],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     language: str,
 ) -> None:
     host = f"http://127.0.0.1:{_closed_port()}"

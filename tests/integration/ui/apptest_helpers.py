@@ -86,8 +86,18 @@ def errors(app: AppTest) -> list[str]:
 def shown_text(app: AppTest) -> str:
     """Everything a person reads on the page (not widget values), as one string."""
     parts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "text",
-                 "success", "info", "warning", "error"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "text",
+        "success",
+        "info",
+        "warning",
+        "error",
+    ):
         parts += [str(e.value) for e in getattr(app, kind)]
     return "\n".join(parts)
 

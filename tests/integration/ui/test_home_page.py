@@ -21,7 +21,10 @@ def _app(lang: str) -> AppTest:
     return app.run()
 
 
-@pytest.mark.parametrize(("lang", "title", "status"), [("ja", "サポートシステム", "準備完了"), ("en", "Support System", "Ready")])
+@pytest.mark.parametrize(
+    ("lang", "title", "status"),
+    [("ja", "サポートシステム", "準備完了"), ("en", "Support System", "Ready")],
+)
 def test_home_shows_model_and_status_in_the_chosen_language(db, lang, title, status) -> None:
     app = _app(lang)
     assert not app.exception
@@ -38,7 +41,9 @@ def test_chat_streams_a_reply_from_the_embedded_model_and_saves_it(db) -> None:
     from support_system.data.models import Message
 
     app = _app("en")
-    next(box for box in app.text_input if box.label == "Your message").input("Say hello in three words.")
+    next(box for box in app.text_input if box.label == "Your message").input(
+        "Say hello in three words."
+    )
     next(b for b in app.button if b.label == "Send").click().run()
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
@@ -46,9 +51,13 @@ def test_chat_streams_a_reply_from_the_embedded_model_and_saves_it(db) -> None:
     assert replies and replies[0].markdown[0].value.strip()
     assert "Answered by qwen2.5-coder-0.5b" in " ".join(c.value for c in app.caption)
     with session_scope() as session:
-        saved = [(m.sender, m.content) for m in session.scalars(select(Message).order_by(Message.id))]
+        saved = [
+            (m.sender, m.content) for m in session.scalars(select(Message).order_by(Message.id))
+        ]
     assert saved[0] == ("user", "Say hello in three words.")
-    assert saved[1][0] == "assistant" and saved[1][1].strip() == replies[0].markdown[0].value.strip()
+    assert (
+        saved[1][0] == "assistant" and saved[1][1].strip() == replies[0].markdown[0].value.strip()
+    )
     assert usage_records()[-1].purpose == "chat"
 
 

@@ -40,10 +40,12 @@ def test_upload_search_answer_with_sources_and_remove(user_id) -> None:
     assert any(m.value == "**Lantern Bakery delivery**" for m in app.markdown)
 
     next(box for box in app.text_input if box.label == t("ui.knowledge.search_label", lang)).input(
-        "How much is the delivery fee?")
+        "How much is the delivery fee?"
+    )
     click(app, t("ui.knowledge.search", lang))
-    assert any(m.value.startswith("**1. lantern-delivery.md") for m in app.markdown), \
-        [m.value for m in app.markdown]
+    assert any(m.value.startswith("**1. lantern-delivery.md") for m in app.markdown), [
+        m.value for m in app.markdown
+    ]
 
     # Home chat, answering from the knowledge base: the fee, with its source.
     go(app, "home")
@@ -64,7 +66,10 @@ def test_upload_search_answer_with_sources_and_remove(user_id) -> None:
     go(app, "knowledge")
     remove = t("ui.knowledge.remove", lang, title="Lantern Bakery delivery")
     click(app, remove)
-    assert any(w.value == t("ui.knowledge.confirm", lang, title="Lantern Bakery delivery") for w in app.warning)
+    assert any(
+        w.value == t("ui.knowledge.confirm", lang, title="Lantern Bakery delivery")
+        for w in app.warning
+    )
     click(app, t("ui.knowledge.remove_yes", lang))
     rerun(app)
     assert t("ui.knowledge.empty", lang) in [i.value for i in app.info]

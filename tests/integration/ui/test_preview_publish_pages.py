@@ -56,7 +56,7 @@ def test_preview_shows_checks_and_a_sandboxed_frame_and_publish_gives_a_local_ur
     [frame] = app.get("iframe")
     src = frame.proto.src
     assert src.startswith(DATA_URL)
-    page = base64.b64decode(src[len(DATA_URL):]).decode("utf-8")
+    page = base64.b64decode(src[len(DATA_URL) :]).decode("utf-8")
     assert page == run.result.main_file.read_text(encoding="utf-8")
     assert SHOP.samples[lang]["name"] in page and SHOP.samples[lang]["phone"] in page
 
@@ -66,7 +66,7 @@ def test_preview_shows_checks_and_a_sandboxed_frame_and_publish_gives_a_local_ur
     click(app, t("ui.publish.publish", lang))
     assert t("ui.publish.published", lang) in [s.value for s in app.success]
     [link] = [m.value for m in app.markdown if m.value.startswith("[http")]
-    url = link[1:link.index("]")]
+    url = link[1 : link.index("]")]
     assert url.startswith("http://127.0.0.1:") and url.endswith(f"/project-{project_id}/shop-page/")
     assert (sites_root() / f"project-{project_id}" / "shop-page" / "index.html").is_file()
     served = httpx.get(url, timeout=10)

@@ -19,7 +19,14 @@ from support_system.core.settings import get_settings
 from support_system.data.preferences import update_preferences
 from support_system.jobs import wizard
 from support_system.speech import synthesize
-from tests.integration.ui.apptest_helpers import answer_field, click, labels, open_app, progress, rerun
+from tests.integration.ui.apptest_helpers import (
+    answer_field,
+    click,
+    labels,
+    open_app,
+    progress,
+    rerun,
+)
 from tests.integration.ui.test_wizard_pages import PROGRESS_1, shop_session
 
 
@@ -68,7 +75,9 @@ def test_a_spoken_choice_that_matches_nothing_is_explained_not_guessed(user_id) 
     _record(app, "Purple elephants.", "en")
     click(app, t("ui.voice.use", "en"))
     [warning] = [w.value for w in app.warning]
-    assert "does not match one of the choices" in warning and "Cards (each item in a box)" in warning
+    assert (
+        "does not match one of the choices" in warning and "Cards (each item in a box)" in warning
+    )
     _record(app, "Cards, please.", "en")
     click(app, t("ui.voice.use", "en"))
     assert app.radio[0].value == "card"

@@ -232,7 +232,9 @@ def test_two_tabs_answering_in_turn_keep_both_answers(user_id) -> None:
     assert progress(tab_a) == t("ui.questions.progress", "en", step=3, total=8)
     submit(tab_a, "12 High Street", "en")
     assert wizard.resume(session_id).answers == {
-        "name": "Sunflower Bakery", "tagline": "Fresh bread daily", "address": "12 High Street",
+        "name": "Sunflower Bakery",
+        "tagline": "Fresh bread daily",
+        "address": "12 High Street",
     }
 
 

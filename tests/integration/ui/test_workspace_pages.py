@@ -94,7 +94,10 @@ def test_settings_theme_and_font_size_are_saved(user_id, lang) -> None:
     # And a new browser session starts with them.
     fresh = open_app(None, "settings")
     assert (fresh.radio[1].value, fresh.radio[2].value, fresh.session_state["lang"]) == (
-        "high-contrast", 150, lang)
+        "high-contrast",
+        150,
+        lang,
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
