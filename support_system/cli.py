@@ -424,7 +424,7 @@ def serve(
 
 
 def _language(lang: str | None) -> str:
-    from support_system.core.i18n import LANGUAGES
+    from support_system.core.languages import LANGUAGES
 
     return lang if lang in LANGUAGES else get_settings().language
 

@@ -17,12 +17,12 @@ from components.chrome import apply_chrome  # noqa: E402
 from components.services import housekeeping  # noqa: E402
 from components.session import preferences, user_id  # noqa: E402
 
-from support_system.core.i18n import LANGUAGES, t  # noqa: E402
+from support_system.core.i18n import t  # noqa: E402
+from support_system.core.languages import LANGUAGE_NAMES, LANGUAGES  # noqa: E402
 from support_system.core.settings import get_settings  # noqa: E402
 from support_system.data.preferences import apply_to_settings, update_preferences  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"
-LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
 
 
 def _language() -> str:

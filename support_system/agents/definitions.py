@@ -33,8 +33,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from support_system.core.errors import SupportSystemError, _ReasonError
+from support_system.core.languages import Text
 from support_system.core.settings import PROJECT_ROOT
-from support_system.jobs.catalogue import Text
 
 SUFFIX = ".md"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"

@@ -119,10 +119,11 @@ class _ReasonError(SupportSystemError):
         self.lang: str | None = None  # the language of the request, used when none is given
 
     def _params(self, lang: str | None) -> dict[str, Any]:
-        from support_system.core.i18n import LANGUAGES, _default_language
+        from support_system.core.i18n import default_language
+        from support_system.core.languages import LANGUAGES
 
         lang = lang or self.lang
-        chosen = lang if lang in LANGUAGES else _default_language()
+        chosen = lang if lang in LANGUAGES else default_language()
         params = {**self.defaults, **self.params}
         for name, value in params.items():
             if isinstance(value, dict) and set(value) >= set(LANGUAGES):

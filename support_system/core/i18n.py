@@ -8,14 +8,17 @@ visible but never crashes a page. The catalogue test keeps ja and en in step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from support_system.core.languages import DEFAULT_LANGUAGE, LANGUAGES
+
 LOCALES_DIR = Path(__file__).with_name("locales")
-LANGUAGES: tuple[str, ...] = ("ja", "en")
+_default_source: Callable[[], str] | None = None
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -47,18 +50,28 @@ def catalogue(lang: str) -> dict[str, str]:
     return merged
 
 
-def _default_language() -> str:
-    from support_system.core.settings import get_settings
+def use_default_language(source: Callable[[], str]) -> None:
+    """Where the configured language comes from (`core.settings` registers itself).
 
+    Why a hook: settings raise translated errors, so i18n must not import settings back.
+    """
+    global _default_source
+    _default_source = source
+
+
+def default_language() -> str:
+    """The configured interface language (the built-in default if settings are broken)."""
+    if _default_source is None:
+        return DEFAULT_LANGUAGE
     try:
-        return get_settings().language
+        return _default_source()
     except Exception:  # broken settings must not stop an error from being shown
-        return "ja"
+        return DEFAULT_LANGUAGE
 
 
 def t(key: str, lang: str | None = None, **params: Any) -> str:
     """Translate `key` into `lang` (default: the configured language) and fill `params`."""
-    lang = lang if lang in LANGUAGES else _default_language()
+    lang = lang if lang in LANGUAGES else default_language()
     template = catalogue(lang).get(key) or catalogue("en").get(key) or key
     try:
         return template.format(**params)

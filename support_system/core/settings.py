@@ -22,10 +22,11 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from support_system.core import i18n
 from support_system.core.errors import ConfigError
+from support_system.core.languages import Language
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-Language = Literal["ja", "en"]
 
 
 def _config_file() -> Path:
@@ -212,3 +213,6 @@ def load_settings(**overrides: Any) -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings (cached; call `get_settings.cache_clear()` after changing env)."""
     return load_settings()
+
+
+i18n.use_default_language(lambda: get_settings().language)

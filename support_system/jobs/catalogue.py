@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from support_system.core.errors import AnswerInvalid, ConfigError, UnknownJob
+from support_system.core.languages import LANGUAGES, Text
 from support_system.core.settings import PROJECT_ROOT, get_settings, resolve_path
 
 SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
@@ -42,17 +43,6 @@ _FIELD_PREFIX = re.compile(r"^[A-Za-z_][\w.]*: ")
 class _Strict(BaseModel):
     # A typo in a job file ("requried: false") must fail, not be silently ignored.
     model_config = ConfigDict(extra="forbid")
-
-
-class Text(_Strict):
-    """A text shown to people, in every UI language (both are required)."""
-
-    ja: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def get(self, lang: str) -> str:
-        """The text in `lang`; English for any language other than Japanese."""
-        return self.ja if lang == "ja" else self.en
 
 
 class QuestionType(StrEnum):
@@ -189,10 +179,10 @@ def _default_problems(q: Question) -> list[str]:
 
     if q.type == QuestionType.FILE or q.folder:
         return ["default: file and folder questions cannot have a default"]
-    per_language = isinstance(q.default, dict) and {"ja", "en"} <= set(q.default)
+    per_language = isinstance(q.default, dict) and set(LANGUAGES) <= set(q.default)
     if per_language and q.type not in TEXT_TYPES:
         return ["default: only text questions can have a default per language"]
-    defaults = {lang: q.default_for(lang) for lang in ("ja", "en")}
+    defaults = {lang: q.default_for(lang) for lang in LANGUAGES}
     canonical: dict[str, Any] = {}
     for lang, value in defaults.items():
         try:
@@ -281,7 +271,7 @@ def _sample_problems(job: Job) -> list[str]:
     ids = {q.id for q in job.questions}
     for name, raw_answers in job.samples.items():
         where = f"samples.{name}"
-        lang = name if name in ("ja", "en") else "en"
+        lang = name if name in LANGUAGES else "en"
         problems.extend(
             f"{where}.{key}: not a question of this job" for key in raw_answers if key not in ids
         )

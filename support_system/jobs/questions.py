@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from support_system.core.errors import AnswerInvalid, InvalidUpload, ModelError
+from support_system.core.languages import LANGUAGES
 from support_system.core.logging import get_logger
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def _invalid(question: Question, reason: str, detail: str = "", **params: Any) -
 
 def _from_upload(question: Question, error: InvalidUpload) -> AnswerInvalid:
     """An unreadable file as an answer problem, keeping the file name and the exact reason."""
-    problem = {lang: error.reason_text(lang) for lang in ("ja", "en")}
+    problem = {lang: error.reason_text(lang) for lang in LANGUAGES}
     return _invalid(
         question,
         "unusable_file",

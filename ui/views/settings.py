@@ -7,7 +7,8 @@ from components.chrome import move_focus
 from components.session import preferences, user_id
 
 from support_system.ai import get_registry
-from support_system.core.i18n import LANGUAGES, t
+from support_system.core.i18n import t
+from support_system.core.languages import LANGUAGE_NAMES, LANGUAGES
 from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
 from support_system.data.preferences import PreferenceInvalid, apply_to_settings, update_preferences
@@ -15,7 +16,6 @@ from support_system.data.repositories import delete_api_key, list_api_keys, save
 from support_system.speech import engine_status
 
 lang: str = st.session_state.get("lang", get_settings().language)
-LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
 THEMES = ["light", "dark", "high-contrast"]
 SCALES = [100, 125, 150, 175]
 PROVIDERS = ["openai", "anthropic"]

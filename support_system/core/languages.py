@@ -1,0 +1,31 @@
+"""The interface languages and the two-language text type, in one place.
+
+Every user-facing text exists in each of these languages (the i18n catalogue, job files,
+agent files); adding a language starts here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Language = Literal["ja", "en"]
+LANGUAGES: tuple[Language, ...] = ("ja", "en")
+DEFAULT_LANGUAGE: Language = "ja"
+# Each language's name in that language, for language pickers.
+LANGUAGE_NAMES: dict[str, str] = {"ja": "日本語", "en": "English"}
+
+
+class Text(BaseModel):
+    """A text shown to people, in every UI language (both are required)."""
+
+    # A typo in a job or agent file ("jp:") must fail, not be silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
+    ja: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        """The text in `lang`; English for any language other than Japanese."""
+        return self.ja if lang == "ja" else self.en
