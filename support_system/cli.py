@@ -171,8 +171,8 @@ def chat(
             typer.echo()
             _fail(error, lang)
         return
-    from support_system.agents.dialog import ConversationNotFound
     from support_system.agents.dialog import chat as dialog_chat
+    from support_system.agents.errors import ConversationNotFound
 
     reply = None
     try:

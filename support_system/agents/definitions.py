@@ -32,7 +32,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from support_system.core.errors import SupportSystemError, _ReasonError
+from support_system.agents.errors import AgentFileError
 from support_system.core.languages import Text
 from support_system.core.settings import PROJECT_ROOT
 
@@ -64,38 +64,6 @@ _FRONT_MATTER = re.compile(
 
 
 # --- errors -----------------------------------------------------------------------------
-
-
-class AgentError(SupportSystemError):
-    """Base of agent errors."""
-
-    message_key = "agents.errors.generic"
-
-
-class AgentFileError(_ReasonError, AgentError):
-    """An agent file cannot be used; `file` and `field` name where, `reason` says why."""
-
-    message_key = "agents.errors.invalid_file"
-    defaults = {"file": "", "field": ""}
-
-    def __init__(
-        self, detail: str = "", *, file: str = "", field: str = "", reason: str = "", **params: Any
-    ) -> None:
-        super().__init__(detail, reason=reason, file=file, field=field, **params)
-        self.file = file
-        self.field = field
-
-
-class AgentNotFound(AgentError):
-    """No agent with this name (for this user)."""
-
-    message_key = "agents.errors.not_found"
-
-
-class AgentExists(AgentError):
-    """A new agent would take a name that is already used."""
-
-    message_key = "agents.errors.exists"
 
 
 # --- the model --------------------------------------------------------------------------

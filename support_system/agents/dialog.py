@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from support_system.agents.errors import ConversationNotFound
 from support_system.agents.library import DEFAULT_AGENT, StoredAgent, get_agent, get_agent_by_id
 from support_system.agents.prompting import Prompt, Retriever, Turn, build_prompt
 from support_system.ai import GenerationResult, generate, get_registry
@@ -25,10 +26,6 @@ from support_system.data.db import session_scope
 from support_system.data.models import Conversation, Message, MessageType
 
 log = get_logger(__name__)
-
-
-class ConversationNotFound(LookupError):
-    """No conversation with this id (a programming error, not a person's mistake)."""
 
 
 @dataclass

@@ -28,7 +28,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
-from support_system.agents.dialog import ConversationNotFound, record_event
+from support_system.agents.dialog import record_event
+from support_system.agents.errors import ConversationNotFound
 from support_system.agents.prompting import HISTORY_SHARE, context_window, window_history
 from support_system.ai import generate
 from support_system.ai.prompts import render

@@ -23,13 +23,11 @@ from pathlib import Path
 from support_system.agents.definitions import (
     SUFFIX,
     AgentDefinition,
-    AgentExists,
-    AgentFileError,
-    AgentNotFound,
     load_agent_file,
     shown_path,
     to_markdown,
 )
+from support_system.agents.errors import AgentExists, AgentFileError, AgentNotFound
 from support_system.core.logging import get_logger
 from support_system.core.settings import PROJECT_ROOT, get_settings, resolve_path
 from support_system.data import repositories as repo

@@ -27,6 +27,15 @@ class SupportSystemError(Exception):
         return t(self.message_key, lang, detail=self.detail, **self.params)
 
 
+class NotFound(SupportSystemError, LookupError):
+    """Something the request names does not exist (deleted, or a stale page).
+
+    Also a LookupError, so code that looks things up may catch it as one.
+    """
+
+    message_key = "errors.not_found"
+
+
 class ConfigError(SupportSystemError):
     """Settings, registry or catalogue files are invalid."""
 
@@ -102,7 +111,7 @@ class SecretError(SupportSystemError):
     message_key = "errors.secret"
 
 
-class _ReasonError(SupportSystemError):
+class ReasonError(SupportSystemError):
     """An error whose message is a general sentence plus one specific reason.
 
     `reason` is the i18n key of the specific sentence ("errors.answer.below_min"), so
@@ -145,13 +154,13 @@ class _ReasonError(SupportSystemError):
         return t(self.message_key, lang, **params)
 
 
-class AnswerInvalid(_ReasonError):
+class AnswerInvalid(ReasonError):
     """An answer to a wizard question cannot be used; `reason` says what to change."""
 
     message_key = "errors.invalid_answer"
 
 
-class InvalidUpload(_ReasonError):
+class InvalidUpload(ReasonError):
     """A file the person gave (CSV, image) cannot be read; `file` names it."""
 
     message_key = "errors.invalid_upload"

@@ -18,30 +18,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
-from support_system.core.errors import SupportSystemError
+from support_system.core.errors import NotFound
 from support_system.core.logging import get_logger
 from support_system.core.settings import get_settings, load_settings
 from support_system.data.db import session_scope
+from support_system.data.errors import PreferenceInvalid
 from support_system.data.models import User
 
 log = get_logger(__name__)
 
 Theme = Literal["light", "dark", "high-contrast"]
 FontScale = Literal[100, 125, 150, 175]
-
-
-class PreferenceInvalid(SupportSystemError):
-    """A preference change was refused; `field` names the preference, `detail` says why.
-
-    Only raised for changes a person asks for: bad values already in the database are
-    dropped on load instead (see `load_preferences`).
-    """
-
-    message_key = "errors.preference_invalid"
-
-    def __init__(self, detail: str = "", *, field: str = "", **params: Any) -> None:
-        super().__init__(detail, field=field, **params)
-        self.field = field
 
 
 class Preferences(BaseModel):
@@ -98,7 +85,7 @@ def _first_error(exc: ValidationError) -> tuple[str, str]:
 def _get_user(session: Any, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise LookupError(f"user {user_id} does not exist")
+        raise NotFound(f"user {user_id} does not exist")
     return user
 
 
@@ -127,7 +114,8 @@ def _from_stored(user_id: int, stored: Any) -> Preferences:
 def load_preferences(user_id: int) -> Preferences:
     """The preferences of user `user_id`; defaults for anything not stored or not valid.
 
-    Raises LookupError only when the user does not exist, never for bad stored data.
+    Raises NotFound (a LookupError) only when the user does not exist, never for bad
+    stored data.
     """
     with session_scope() as session:
         stored = _get_user(session, user_id).preferences
@@ -138,7 +126,8 @@ def save_preferences(user_id: int, prefs: Preferences) -> Preferences:
     """Store `prefs` for user `user_id` (committed) and return them.
 
     Only fields that were set are stored, so a default changed in a later version still
-    reaches everyone who never chose that preference. Raises LookupError for an unknown user.
+    reaches everyone who never chose that preference. Raises NotFound (a LookupError) for an
+    unknown user.
     """
     stored = prefs.model_dump(mode="json", exclude_unset=True)
     with session_scope() as session:

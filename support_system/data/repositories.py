@@ -16,6 +16,7 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from support_system.core.errors import NotFound
 from support_system.data import secrets
 from support_system.data.models import (
     Agent,
@@ -217,7 +218,7 @@ def save_answer(
         WizardSession, wizard_session_id, with_for_update=True, populate_existing=True
     )
     if wizard is None:
-        raise LookupError(f"wizard session {wizard_session_id} does not exist")
+        raise NotFound(f"wizard session {wizard_session_id} does not exist")
     wizard.answers = {
         **wizard.answers,
         question_id: value,
@@ -311,7 +312,7 @@ def finish_execution(
     """Close an execution with its outcome (COMPLETED or FAILED) and commit."""
     execution = session.get(Execution, execution_id)
     if execution is None:
-        raise LookupError(f"execution {execution_id} does not exist")
+        raise NotFound(f"execution {execution_id} does not exist")
     execution.status = status
     execution.ended_at = utcnow()
     execution.result = result

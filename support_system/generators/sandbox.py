@@ -56,8 +56,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
+from support_system.generators.errors import SandboxUnavailable
 
 log = get_logger(__name__)
 
@@ -106,12 +106,6 @@ class SandboxResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0 and self.limit is None
-
-
-class SandboxUnavailable(SupportSystemError):
-    """Generated code cannot be isolated on this machine, so it is not run at all."""
-
-    message_key = "errors.sandbox_unavailable"
 
 
 def run_sandboxed(

@@ -31,6 +31,7 @@ from support_system.data.db import session_scope
 from support_system.data.models import WizardSession, WizardStatus
 from support_system.data.repositories import create_wizard_session, save_answer
 from support_system.jobs.catalogue import Job, Question, get_job
+from support_system.jobs.errors import WizardNotFound
 from support_system.jobs.questions import (
     SKIPPED,
     is_answered,
@@ -72,10 +73,6 @@ class WizardState:
     @property
     def can_go_back(self) -> bool:
         return self.step > 1
-
-
-class WizardNotFound(LookupError):
-    """No wizard session with this id (a programming error, not a person's mistake)."""
 
 
 def _cursor(job: Job, question: Question | None) -> int:

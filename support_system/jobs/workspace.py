@@ -32,13 +32,14 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from support_system.core.errors import InvalidUpload, SupportSystemError, UnknownJob
+from support_system.core.errors import InvalidUpload, UnknownJob
 from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
 from support_system.data.models import Artifact, Project, WizardSession, WizardStatus
 from support_system.data.repositories import create_wizard_session
 from support_system.jobs import wizard
 from support_system.jobs.catalogue import get_job
+from support_system.jobs.errors import ProjectNameInvalid, ProjectNotFound
 from support_system.jobs.questions import progress
 
 MAX_NAME_LENGTH = 200  # the width of `Project.name`
@@ -50,16 +51,6 @@ _NO_PROJECT = "none"
 _MAX_STEM = 100  # characters; with _MAX_EXT keeps "<stem>-<n>.<ext>" below 255 bytes
 _MAX_EXT = 16
 _UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
-
-
-class ProjectNameInvalid(SupportSystemError):
-    """A project name that is empty (after trimming) or longer than the column allows."""
-
-    message_key = "errors.project_name_invalid"
-
-
-class ProjectNotFound(LookupError):
-    """No project with this id (a programming error or a stale page, not a person's mistake)."""
 
 
 @dataclass(frozen=True)

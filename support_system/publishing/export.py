@@ -15,17 +15,10 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from support_system.core.errors import SupportSystemError
+from support_system.publishing.errors import ArtifactMissing, ExportError
 from support_system.publishing.files import iter_artifact_files
-from support_system.publishing.site import ArtifactMissing
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store
-
-
-class ExportError(SupportSystemError):
-    """The zip could not be written (disk full, no permission)."""
-
-    message_key = "errors.export_failed"
 
 
 def export_zip(artifact_dir: Path, dest: Path, *, folder: str | None = None) -> Path:

@@ -57,12 +57,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
 from support_system.generators import sandbox
-from support_system.generators.sandbox import SandboxLimits, SandboxUnavailable
+from support_system.generators.errors import SandboxUnavailable
+from support_system.generators.sandbox import SandboxLimits
+from support_system.publishing.errors import ArtifactMissing, LaunchError, LaunchTimeout
 from support_system.publishing.files import iter_artifact_files
-from support_system.publishing.site import ArtifactMissing
 
 log = get_logger(__name__)
 
@@ -128,18 +128,6 @@ def accept():
 threading.Thread(target=accept, daemon=True).start()
 sys.exit(child.wait())
 """
-
-
-class LaunchError(SupportSystemError):
-    """The app did not start (crashed, bad app.py); `detail` holds its last output."""
-
-    message_key = "errors.launch_failed"
-
-
-class LaunchTimeout(LaunchError):
-    """The app did not answer in time; it has been stopped."""
-
-    message_key = "errors.launch_timeout"
 
 
 @dataclass(eq=False)  # compared and hashed by identity: each launch is one process

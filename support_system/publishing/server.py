@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
+from support_system.publishing.errors import ServerError
 from support_system.publishing.site import DEFAULT_PORT, PREVIOUS_SUFFIX, is_valid_slug, sites_root
 
 log = get_logger(__name__)
@@ -44,12 +44,6 @@ SECURITY_HEADERS: dict[str, str] = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Cache-Control": "no-cache",
 }
-
-
-class ServerError(SupportSystemError):
-    """The local site server could not start (usually: the port is in use)."""
-
-    message_key = "errors.server_failed"
 
 
 class SiteRequestHandler(SimpleHTTPRequestHandler):

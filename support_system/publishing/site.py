@@ -28,9 +28,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
 from support_system.core.settings import get_settings
+from support_system.publishing.errors import ArtifactMissing, PublishConflict, PublishError
 from support_system.publishing.files import iter_artifact_files
 
 log = get_logger(__name__)
@@ -40,24 +40,6 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 PREVIOUS_SUFFIX = ".prev"
 _OWNER_FILE = ".owner"
 _MAX_SLUG = 64
-
-
-class PublishError(SupportSystemError):
-    """Publishing failed for a reason the person can act on (disk, missing folder)."""
-
-    message_key = "errors.publish_failed"
-
-
-class PublishConflict(PublishError):
-    """The site folder belongs to another project: refuse instead of overwriting it."""
-
-    message_key = "errors.publish_conflict"
-
-
-class ArtifactMissing(PublishError):
-    """The folder to publish or export does not exist (nothing was generated yet)."""
-
-    message_key = "errors.artifact_missing"
 
 
 @dataclass(frozen=True)

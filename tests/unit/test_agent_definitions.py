@@ -9,11 +9,11 @@ import pytest
 from support_system.agents.definitions import (
     TONES,
     AgentDefinition,
-    AgentFileError,
     load_agent_file,
     parse_agent,
     to_markdown,
 )
+from support_system.agents.errors import AgentFileError
 from support_system.agents.library import SYSTEM_AGENTS_DIR
 from support_system.ai.prompts import render
 

@@ -12,7 +12,8 @@ import yaml
 from components.chrome import move_focus
 from components.session import user_id
 
-from support_system.agents.definitions import TONES, AgentDefinition, AgentFileError, parse_agent
+from support_system.agents.definitions import TONES, AgentDefinition, parse_agent
+from support_system.agents.errors import AgentFileError
 from support_system.agents.library import (
     StoredAgent,
     create_agent,

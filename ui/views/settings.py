@@ -11,7 +11,8 @@ from support_system.core.i18n import t
 from support_system.core.languages import LANGUAGE_NAMES, LANGUAGES
 from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
-from support_system.data.preferences import PreferenceInvalid, apply_to_settings, update_preferences
+from support_system.data.errors import PreferenceInvalid
+from support_system.data.preferences import apply_to_settings, update_preferences
 from support_system.data.repositories import delete_api_key, list_api_keys, save_api_key
 from support_system.speech import engine_status
 

@@ -511,7 +511,7 @@ def review_publish(state: AutoState, deps: Deps) -> Step:
 
 
 def publish(state: AutoState, deps: Deps) -> Step:
-    from support_system.publishing.site import PublishError
+    from support_system.publishing.errors import PublishError
     from support_system.publishing.site import publish as publish_site
 
     lang, config = state["lang"], _config(state)

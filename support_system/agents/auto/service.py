@@ -18,23 +18,12 @@ from langgraph.types import Command
 from support_system.agents.auto import records
 from support_system.agents.auto.config import CHECKPOINTS, AutoConfig
 from support_system.agents.auto.graph import Deps, OnEvent, build_graph
+from support_system.agents.errors import RunNotFound, RunNotPaused
 from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
 from support_system.core.settings import get_settings
 
 log = get_logger(__name__)
-
-
-class RunNotFound(SupportSystemError):
-    """No auto run has this id."""
-
-    message_key = "auto.errors.not_found"
-
-
-class RunNotPaused(SupportSystemError):
-    """approve/correct on a run that is not waiting for the person."""
-
-    message_key = "auto.errors.not_paused"
 
 
 @dataclass

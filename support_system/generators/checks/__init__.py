@@ -17,6 +17,6 @@ to the model would only waste repair attempts.
 
 from __future__ import annotations
 
-from support_system.generators.checks.tools import CheckerUnavailable
+from support_system.generators.errors import CheckerUnavailable
 
 __all__ = ["CheckerUnavailable"]

@@ -12,8 +12,8 @@ import os
 import shutil
 from pathlib import Path
 
-from support_system.core.errors import SupportSystemError
 from support_system.core.settings import PROJECT_ROOT
+from support_system.generators.errors import CheckerUnavailable
 
 NODE_MODULES = Path(os.environ.get("SUPPORT_SYSTEM_NODE_MODULES", PROJECT_ROOT / "node_modules"))
 CHROMIUM = os.environ.get("SUPPORT_SYSTEM_CHROMIUM", "/usr/bin/chromium")
@@ -26,20 +26,6 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--disable-sync",
     "--no-first-run",
 )
-
-
-class CheckerUnavailable(SupportSystemError):
-    """A checker program is not installed; the artifact itself may be fine.
-
-    Raised rather than returned as a failed CheckResult, so the repair loop does not ask
-    the model to "fix" a missing Java or Chromium.
-    """
-
-    message_key = "checks.unavailable"
-
-    def __init__(self, detail: str = "", *, checker: str = "") -> None:
-        super().__init__(detail, checker=checker)
-        self.checker = checker
 
 
 def vnu_jar() -> Path:

@@ -29,7 +29,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from support_system.generators.base import CheckResult
-from support_system.generators.checks.tools import CheckerUnavailable, java, vnu_jar
+from support_system.generators.checks.tools import java, vnu_jar
+from support_system.generators.errors import CheckerUnavailable
 
 NAME = "vnu"
 # vnu's schema needs a thread stack of at least 512k (it says so when it overflows); C1-only

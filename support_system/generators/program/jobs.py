@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from support_system.core.errors import ConfigError
+from support_system.generators.errors import InputMissing
 from support_system.jobs.catalogue import SAMPLES_DIR, Job
 
 EXAMPLE_MAX_BYTES = 2 * 1024 * 1024
@@ -47,14 +48,6 @@ class RunPlan:
     inputs: dict[str, Path] = field(default_factory=dict)  # workdir name → file to copy
     shadows: dict[str, Path] = field(default_factory=dict)  # workdir name → folder to mirror
     outputs: list[str] = field(default_factory=list)  # files or folders in the workdir
-
-
-class InputMissing(Exception):
-    """The answers name an input that does not exist (the run cannot start)."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(str(path))
-        self.path = path
 
 
 def resolve(value: Any, base_dir: Path) -> Path:

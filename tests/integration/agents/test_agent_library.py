@@ -9,12 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from support_system.agents.definitions import (
-    AgentDefinition,
-    AgentExists,
-    AgentFileError,
-    AgentNotFound,
-)
+from support_system.agents.definitions import AgentDefinition
+from support_system.agents.errors import AgentExists, AgentFileError, AgentNotFound
 from support_system.agents.library import (
     SYSTEM_AGENTS_DIR,
     create_agent,

@@ -9,10 +9,10 @@ from structlog.testing import capture_logs
 
 from support_system.core.settings import Settings, get_settings
 from support_system.data.db import get_engine, session_scope
+from support_system.data.errors import PreferenceInvalid
 from support_system.data.migrate import current_revision, head_revision, make_config, upgrade
 from support_system.data.models import User
 from support_system.data.preferences import (
-    PreferenceInvalid,
     Preferences,
     apply_to_settings,
     effective_model,

@@ -19,11 +19,11 @@ import pytest
 
 from support_system.core.settings import PROJECT_ROOT
 from support_system.generators import sandbox
+from support_system.generators.errors import SandboxUnavailable
 from support_system.generators.sandbox import (
     PRIVATE_DIR,
     SandboxLimits,
     SandboxResult,
-    SandboxUnavailable,
     run_sandboxed,
 )
 

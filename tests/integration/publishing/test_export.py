@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from support_system.publishing.errors import ArtifactMissing
 from support_system.publishing.export import export_zip
-from support_system.publishing.site import ArtifactMissing
 
 
 def make_artifact(root: Path) -> Path:

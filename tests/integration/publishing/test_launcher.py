@@ -17,13 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from support_system.publishing.launcher import (
-    LaunchedApp,
-    LaunchError,
-    LaunchTimeout,
-    launch_gradio,
-)
-from support_system.publishing.site import ArtifactMissing
+from support_system.publishing.errors import ArtifactMissing, LaunchError, LaunchTimeout
+from support_system.publishing.launcher import LaunchedApp, launch_gradio
 
 FIXTURE_APP = '''
 import argparse

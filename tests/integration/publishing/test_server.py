@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from support_system.core.settings import PROJECT_ROOT
-from support_system.publishing.server import ServerError, make_server, serve_in_background
+from support_system.publishing.errors import ServerError
+from support_system.publishing.server import make_server, serve_in_background
 from support_system.publishing.site import publish, sites_root
 
 

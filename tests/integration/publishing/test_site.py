@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from support_system.publishing.errors import ArtifactMissing, PublishConflict
 from support_system.publishing.site import (
-    ArtifactMissing,
-    PublishConflict,
     is_valid_slug,
     publish,
     restore_previous,
