@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import resource
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -159,6 +160,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n-ctx", type=int, required=True)
     parser.add_argument("--n-threads", type=int, required=True)
     args = parser.parse_args(argv)
+    # A crash must not leave a core file the size of the model in the person's folder.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     conn = Connection(args.fd)
     try:
