@@ -126,16 +126,6 @@ llama_verdict_file() {
   echo "$LLAMA_WHEELS/verdicts/$(printf '%s|%s' "$(cpu_id)" "$1" | sha256sum | cut -c1-16).crashed"
 }
 
-llama_first_args() {
-  # The flags of the first tier not known to crash on this CPU.
-  local tier args
-  for tier in tuned portable; do
-    args="$(llama_cmake_args "$tier")"
-    [ -f "$(llama_verdict_file "$args")" ] || { echo "$args"; return 0; }
-  done
-  llama_cmake_args portable
-}
-
 ensure_llama() {
   # A llama-cpp-python build that has proved itself on this CPU (models must be prepared).
   local tier args stamp previous="" verdict
@@ -179,8 +169,13 @@ ensure_requirements() {
   if ! "$PY" -c "import llama_cpp" 2>/dev/null; then
     # Some build must be present before requirements.txt (it pins llama-cpp-python, and pip
     # would otherwise compile it with default flags); ensure_llama proves or replaces it.
-    local args; args="$(llama_first_args)"
-    install_llama_wheel first "$args" || return 1
+    # The first tier not known to crash on this CPU (portable if both did before).
+    local tier args
+    for tier in tuned portable; do
+      args="$(llama_cmake_args "$tier")"
+      [ -f "$(llama_verdict_file "$args")" ] || break
+    done
+    install_llama_wheel "$tier" "$args" || return 1
     echo "unproven|$args" >"$LLAMA_STAMP"
   fi
   with_progress "$STAMP_DIR/pip.log" "installing Python packages (models included, ~1 GB the first time)" \
