@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.browser import (
+from tests.helpers.browser import (
     SCREENSHOTS,
     RunningApp,
     chromium,
@@ -138,7 +138,7 @@ def test_text_size_setting_scales_the_whole_page(app: RunningApp) -> None:
 def test_first_tab_is_a_translated_skip_link_and_page_lang_follows_the_language(
     app: RunningApp, lang: str, skip_text: str
 ) -> None:
-    from tests.e2e.browser import active
+    from tests.helpers.browser import active
 
     set_preferences(app, language=lang, theme="light")
     with chromium() as context:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browser import (
+from tests.helpers.browser import (
     IDLE,
     LAST_REPLY,
     MOUSE_GUARD,

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browser import (
+from tests.helpers.browser import (
     IDLE,
     LAST_REPLY,
     RunningApp,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.browser import (
+from tests.helpers.browser import (
     RunningApp,
     app_state,
     chromium,

@@ -14,7 +14,7 @@ import signal
 
 import pytest
 
-from tests.e2e.browser import chromium, screenshot, start_app, wait_focus, wait_idle
+from tests.helpers.browser import chromium, screenshot, start_app, wait_focus, wait_idle
 
 pytestmark = pytest.mark.browser
 ANSWERS = ["Lantern Books", "Stories for every age", "8 Quay Street, Bath BA1 1AA"]

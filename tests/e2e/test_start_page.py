@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.browser import RunningApp, chromium, screenshot, start_app, wait_idle
+from tests.helpers.browser import RunningApp, chromium, screenshot, start_app, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.e2e.browser import (
+from tests.helpers.browser import (
     MOUSE_GUARD,
     app_state,
     button,

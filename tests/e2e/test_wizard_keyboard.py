@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from support_system.core.settings import PROJECT_ROOT
-from tests.e2e.browser import (
+from tests.helpers.browser import (
     MOUSE_GUARD,
     RunningApp,
     active,

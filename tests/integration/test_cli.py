@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-from support_system.core.settings import PROJECT_ROOT
-
-
-def _cli(
-    *args: str, env: dict[str, str] | None = None, prefix: list[str] | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*(prefix or []), sys.executable, "-m", "support_system", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **(env or {})},
-    )
+from tests.helpers.cli import run_cli
 
 
 @pytest.mark.model
 def test_models_test_prints_a_real_generation_and_tokens_per_second(settings) -> None:
-    done = _cli("models", "test", "qwen2.5-coder-0.5b", "--max-tokens", "24", "--lang", "en")
+    done = run_cli("models", "test", "qwen2.5-coder-0.5b", "--max-tokens", "24", "--lang", "en")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     match = re.search(r"(\d+) tokens in ([\d.]+) s \(([\d.]+) tokens/s\)", done.stdout)
@@ -40,7 +25,7 @@ def test_models_test_prints_a_real_generation_and_tokens_per_second(settings) ->
 
 
 def test_models_list_shows_every_registry_entry_with_status(settings) -> None:
-    done = _cli(
+    done = run_cli(
         "models",
         "list",
         "--lang",
@@ -54,7 +39,7 @@ def test_models_list_shows_every_registry_entry_with_status(settings) -> None:
 
 
 def test_unknown_model_fails_clearly(settings) -> None:
-    done = _cli("models", "test", "gpt-99", "--lang", "ja")
+    done = run_cli("models", "test", "gpt-99", "--lang", "ja")
     assert done.returncode == 2
     assert "gpt-99" in done.stderr and "モデル" in done.stderr
     assert "Traceback" not in done.stderr
@@ -64,17 +49,20 @@ def test_generate_refuses_an_unknown_job_and_incomplete_answers(settings, tmp_pa
     answers = tmp_path / "answers.yaml"
     answers.write_text("name: Hanako\n", encoding="utf-8")
     args = ["--answers", str(answers), "--out", str(tmp_path / "out"), "--lang", "en"]
-    unknown = _cli("generate", "--job", "no-such-job", *args)
+    unknown = run_cli("generate", "--job", "no-such-job", *args)
     assert unknown.returncode == 2
     assert 'Unknown job "no-such-job"' in unknown.stderr
-    incomplete = _cli("generate", "--job", "shop-page", *args)
+    incomplete = run_cli("generate", "--job", "shop-page", *args)
     assert incomplete.returncode == 2 and "Traceback" not in incomplete.stderr
     assert "address" in incomplete.stderr  # names the first unanswered question
     assert not (tmp_path / "out").exists()  # nothing half-made
 
 
 def test_db_upgrade_is_idempotent(settings) -> None:
-    first, second = _cli("db", "upgrade", "--lang", "en"), _cli("db", "upgrade", "--lang", "en")
+    first, second = (
+        run_cli("db", "upgrade", "--lang", "en"),
+        run_cli("db", "upgrade", "--lang", "en"),
+    )
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert "Database is up to date" in second.stdout
     assert (settings.state_dir / "support_system.db").is_file()
@@ -85,8 +73,8 @@ def test_chat_streams_an_answer_with_no_network_at_all(settings) -> None:
     """Runs in a network namespace with no interfaces up: the embedded path needs none."""
     if not shutil.which("unshare") or subprocess.run(["unshare", "-n", "true"]).returncode != 0:
         pytest.fail("unshare -n is needed to prove offline operation (util-linux, root)")
-    assert _cli("db", "upgrade").returncode == 0
-    done = _cli(
+    assert run_cli("db", "upgrade").returncode == 0
+    done = run_cli(
         "chat",
         "Say hello in one short sentence.",
         "--max-tokens",

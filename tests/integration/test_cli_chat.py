@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.integration.test_cli import _cli
+from tests.helpers.cli import run_cli
 
 
 @pytest.mark.model
@@ -16,14 +16,16 @@ def test_chat_with_an_agent_streams_saves_and_continues(db) -> None:
     from support_system.data.db import session_scope
     from support_system.data.models import Conversation
 
-    first = _cli("chat", "--agent", "reviewer", "--max-tokens", "16", "--lang", "en", "Say hello.")
+    first = run_cli(
+        "chat", "--agent", "reviewer", "--max-tokens", "16", "--lang", "en", "Say hello."
+    )
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip()
     found = re.search(r"Conversation (\d+) \(continue it with --conversation \1\)", first.stderr)
     assert found, first.stderr
     conversation_id = int(found.group(1))
 
-    again = _cli(
+    again = run_cli(
         "chat",
         "--conversation",
         str(conversation_id),
@@ -43,9 +45,9 @@ def test_chat_with_an_agent_streams_saves_and_continues(db) -> None:
 
 
 def test_chat_with_an_unknown_agent_or_conversation_fails_clearly(db) -> None:
-    unknown = _cli("chat", "--agent", "nobody", "--lang", "en", "Hello")
+    unknown = run_cli("chat", "--agent", "nobody", "--lang", "en", "Hello")
     assert unknown.returncode == 2 and 'There is no agent called "nobody"' in unknown.stderr
     assert "Traceback" not in unknown.stderr
-    missing = _cli("chat", "--conversation", "999", "--lang", "ja", "Hello")
+    missing = run_cli("chat", "--conversation", "999", "--lang", "ja", "Hello")
     assert missing.returncode == 2 and "会話 999 はありません。" in missing.stderr
     assert "Traceback" not in missing.stderr

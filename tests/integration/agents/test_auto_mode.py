@@ -15,17 +15,7 @@ from sqlalchemy import select
 
 from support_system.agents import auto
 from support_system.core.settings import PROJECT_ROOT
-from support_system.generators.base import CheckResult, Draft, GenerationContext
-from support_system.generators.webpage.generator import WebpageGenerator
-
-GOAL = (
-    "Please make a profile page about me.\n"
-    "name: Hanako Yamada\n"
-    "headline: I teach bread baking in Osaka\n"
-    "about: I worked in a bakery for many years. Now I teach small classes at home.\n"
-    "skills: Bread baking, Pastry recipes\n"
-    "email: hanako@example.com"
-)
+from tests.helpers.auto_mode import GOAL, AlwaysFailing
 
 
 def _rows():
@@ -77,16 +67,6 @@ def test_auto_mode_makes_checks_and_publishes_a_profile_page(db) -> None:
     names = [event for event, _ in events]
     assert "step" in names and "pipeline" in names and "done" in names
     assert "passed every check" in status.explanation
-
-
-class AlwaysFailing(WebpageGenerator):
-    """A validator that never passes; drafts are the template (no model needed)."""
-
-    def draft(self, ctx: GenerationContext, out_dir: Path) -> Draft:
-        return self.fallback(ctx, out_dir)
-
-    def check(self, ctx: GenerationContext, draft: Draft) -> list[CheckResult]:
-        return [*super().check(ctx, draft), CheckResult("injected", False, ["never good enough"])]
 
 
 @pytest.mark.browser

@@ -9,7 +9,7 @@ import pytest
 from support_system.agents import auto
 from support_system.agents.auto.service import checkpointer
 from support_system.core.settings import get_settings
-from tests.integration.agents.test_auto_mode import GOAL, AlwaysFailing
+from tests.helpers.auto_mode import GOAL, AlwaysFailing
 
 
 @pytest.mark.browser

@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rag_files import write_pdf
-
 from support_system.core.settings import PROJECT_ROOT
+from tests.helpers.rag_files import write_pdf
 
 
 def _kb(*args: str) -> subprocess.CompletedProcess:

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rag_files import write_docx, write_encrypted_pdf, write_pdf
 
 from support_system.rag import Progress, UnknownDocument
 from support_system.rag.errors import CorruptDocument, EncryptedDocument, UnsupportedFileType
+from tests.helpers.rag_files import write_docx, write_encrypted_pdf, write_pdf
 
 BREAD = (
     "# Bread shop\n\n## Opening hours\n"

@@ -18,7 +18,7 @@ import pytest
 
 from support_system.speech import synthesize, transcribe
 from support_system.speech.commands import COMMANDS, match_command
-from tests.integration.speech.audio import word_error_rate
+from tests.helpers.audio import word_error_rate
 
 ENGLISH = [
     "A page for my shop.",

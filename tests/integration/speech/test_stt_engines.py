@@ -1,7 +1,7 @@
 """The speech-to-text engines, for real: Whisper (tiny.en and the joined multilingual base),
 Vosk with the packaged Korean model, and PocketSphinx with the voice-mode command grammar.
 
-Audio is spoken by espeak-ng during the test (tests/integration/speech/audio.py). Each
+Audio is spoken by espeak-ng during the test (tests/helpers/audio.py). Each
 model is loaded once per module; packaged models are assembled into .state-test/models
 (shared with other test runs), except where a test needs a cache of its own.
 """
@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio import spoken_wav, word_error_rate
 
 from support_system.core.settings import SpeechSettings, get_settings
 from support_system.speech import listen_for_command
@@ -42,6 +41,7 @@ from support_system.speech.errors import (
     SpeechError,
 )
 from tests.conftest import TEST_MODEL_DIR
+from tests.helpers.audio import spoken_wav, word_error_rate
 
 ENGLISH = [
     "Please open the settings page.",

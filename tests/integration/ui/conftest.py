@@ -1,5 +1,5 @@
 """Fixtures for the wizard page tests (all opt-in: nothing here is autouse, so the other
-UI tests run exactly as before). Helpers to drive the pages are in apptest_helpers.py.
+UI tests run exactly as before). Helpers to drive the pages are in tests/helpers/apptest.py.
 """
 
 from __future__ import annotations

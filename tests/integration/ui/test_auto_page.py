@@ -10,8 +10,8 @@ import pytest
 from support_system.agents import auto
 from support_system.agents.auto import service
 from support_system.core.i18n import t
-from tests.integration.agents.test_auto_mode import GOAL
-from tests.integration.ui.apptest_helpers import click, open_app, rerun, shown_text, title
+from tests.helpers.apptest import click, open_app, rerun, shown_text, title
+from tests.helpers.auto_mode import GOAL
 
 
 @pytest.fixture

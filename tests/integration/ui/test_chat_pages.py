@@ -11,7 +11,7 @@ import pytest
 from support_system.agents.library import get_agent, list_agents
 from support_system.data import repositories as repo
 from support_system.data.db import session_scope
-from tests.integration.ui.apptest_helpers import (
+from tests.helpers.apptest import (
     button,
     click,
     errors,

@@ -10,7 +10,7 @@ from support_system.data.models import utcnow
 from support_system.data.repositories import start_execution
 from support_system.generators import runs
 from support_system.jobs import workspace
-from tests.integration.ui.apptest_helpers import open_app
+from tests.helpers.apptest import open_app
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from support_system.core.i18n import t
-from tests.integration.ui.apptest_helpers import click, go, open_app, rerun
+from tests.helpers.apptest import click, go, open_app, rerun
 
 pytestmark = pytest.mark.model
 DOCUMENT = (

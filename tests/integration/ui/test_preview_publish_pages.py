@@ -19,7 +19,7 @@ from support_system.generators.runs import current_run, start_generation
 from support_system.jobs import wizard, workspace
 from support_system.jobs.catalogue import get_job
 from support_system.publishing.site import sites_root
-from tests.integration.ui.apptest_helpers import click, open_app, title
+from tests.helpers.apptest import click, open_app, title
 
 SHOP = get_job("shop-page")
 DATA_URL = "data:text/html;base64,"

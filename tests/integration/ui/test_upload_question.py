@@ -16,7 +16,7 @@ import pytest
 from support_system.core.i18n import t
 from support_system.jobs import wizard, workspace
 from support_system.jobs.catalogue import SAMPLES_DIR, get_job
-from tests.integration.ui.apptest_helpers import answer_field, click, errors, open_app, progress
+from tests.helpers.apptest import answer_field, click, errors, open_app, progress
 
 LANGS = ["ja", "en"]
 CSV_JOB = get_job("csv-summary")

@@ -19,7 +19,7 @@ from support_system.core.settings import get_settings
 from support_system.data.preferences import update_preferences
 from support_system.jobs import wizard
 from support_system.speech import synthesize
-from tests.integration.ui.apptest_helpers import (
+from tests.helpers.apptest import (
     answer_field,
     click,
     labels,
@@ -27,7 +27,7 @@ from tests.integration.ui.apptest_helpers import (
     progress,
     rerun,
 )
-from tests.integration.ui.test_wizard_pages import PROGRESS_1, shop_session
+from tests.helpers.wizard import PROGRESS_1, shop_session
 
 
 @cache

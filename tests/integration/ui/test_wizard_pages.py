@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 from support_system.core.i18n import t
 from support_system.data.preferences import load_preferences, update_preferences
 from support_system.jobs import wizard, workspace
-from support_system.jobs.catalogue import get_job, load_catalogue
-from tests.integration.ui.apptest_helpers import (
+from support_system.jobs.catalogue import load_catalogue
+from tests.helpers.apptest import (
     APP,
     answer_field,
     button,
@@ -28,26 +28,11 @@ from tests.integration.ui.apptest_helpers import (
     shown_text,
     title,
 )
+from tests.helpers.wizard import PROGRESS_1, SHOP, shop_session
 
 LANGS = ["ja", "en"]
-SHOP = get_job("shop-page")
 # Exact strings, so a missing translation (the key or the other language) shows up.
 REQUIRED_ERROR = {"ja": "この質問には回答が必要です。", "en": "This question needs an answer."}
-PROGRESS_1 = {"ja": "8 問中 1 問目", "en": "Question 1 of 8"}
-
-
-def answer_first(session_id: int, lang: str, count: int) -> dict:
-    """Answer the first `count` shop-page questions with the job's sample answers."""
-    samples = dict(list(SHOP.samples[lang].items())[:count])
-    for question_id, value in samples.items():
-        wizard.answer(session_id, question_id, value, lang)
-    return samples
-
-
-def shop_session(user_id: int, lang: str, answered: int = 0) -> int:
-    _, session_id = workspace.create_project(user_id, "shop-page", lang)
-    answer_first(session_id, lang, answered)
-    return session_id
 
 
 def submit(app: AppTest, value: str, lang: str) -> AppTest:

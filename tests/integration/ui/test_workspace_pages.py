@@ -14,7 +14,7 @@ from support_system.data.preferences import load_preferences
 from support_system.data.repositories import get_api_key, list_api_keys
 from support_system.jobs import wizard, workspace
 from support_system.jobs.catalogue import get_job
-from tests.integration.ui.apptest_helpers import click, errors, labels, open_app, shown_text
+from tests.helpers.apptest import click, errors, labels, open_app, shown_text
 
 LANGS = ["ja", "en"]
 SHOP = get_job("shop-page")

@@ -1,0 +1,1 @@
+"""Helpers shared by test modules: import these, never another test module."""

@@ -1,0 +1,22 @@
+"""Run the real command line in a child process, as a person would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from support_system.core.settings import PROJECT_ROOT
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, prefix: list[str] | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*(prefix or []), sys.executable, "-m", "support_system", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+    )
