@@ -16,7 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal, overload
 
 from langchain_core.messages import BaseMessage
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from support_system.ai import cache as response_cache
 from support_system.ai import prompts, providers
 from support_system.ai.registry import ModelSpec, get_registry
+from support_system.ai.results import Attempt, GenerationResult, GenerationStream
 from support_system.ai.schema_sketch import sketch
 from support_system.core.errors import InvalidOutput, ModelError, ModelUnavailable, Timeout
 from support_system.core.logging import get_logger
@@ -40,70 +41,6 @@ _ROLES = {
     "user": "user",
     "assistant": "assistant",
 }
-
-
-@dataclass
-class Attempt:
-    """One try of one model: what happened and how long it took."""
-
-    model: str
-    ok: bool
-    latency_ms: int
-    error_type: str | None = None
-    detail: str = ""
-
-
-@dataclass
-class GenerationResult:
-    text: str
-    model: str
-    parsed: Any = None
-    tokens_in: int = 0
-    tokens_out: int = 0
-    first_token_ms: int | None = None
-    latency_ms: int = 0
-    cache_hit: bool = False
-    finish_reason: str | None = None
-    attempts: list[Attempt] = field(default_factory=list)
-
-    @property
-    def decode_tokens_per_second(self) -> float:
-        """Tokens/s after the first token (the figure benchmarks compare)."""
-        decode_ms = self.latency_ms - (self.first_token_ms or 0)
-        return (
-            (self.tokens_out - 1) / (decode_ms / 1000)
-            if decode_ms > 0 and self.tokens_out > 1
-            else 0.0
-        )
-
-
-class GenerationStream:
-    """Iterate for text chunks as they arrive; `.result` is set once the stream ends.
-
-    Closing it early (or abandoning it) cancels the model between two tokens.
-    """
-
-    def __init__(self, chunks: Generator[str, None, None], holder: dict[str, Any]) -> None:
-        self._chunks = chunks
-        self._holder = holder
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        return next(self._chunks)
-
-    def close(self) -> None:
-        self._chunks.close()
-
-    @property
-    def result(self) -> GenerationResult | None:
-        return self._holder.get("result")
-
-    @property
-    def model(self) -> str | None:
-        """The model answering right now (changes if a fallback takes over)."""
-        return self._holder.get("model")
 
 
 def normalize_messages(messages: MessagesLike) -> list[dict[str, str]]:
@@ -321,8 +258,8 @@ def _stream_once(spec: ModelSpec, call: _Call, stats: _Stats, started: float) ->
     """Stream one model in a worker thread so the caller can time out between tokens."""
     request = call.request
     try:
-        if request.api_key is None and spec.provider in KEYED_PROVIDERS:
-            request = replace(request, api_key=_key_or_none(spec, call.user_id))
+        if request.api_key is None and spec.provider in providers.KEYED_PROVIDERS:
+            request = replace(request, api_key=providers.key_or_none(spec, call.user_id))
         chat = providers.chat_model(spec, request)
     except Exception as exc:  # a missing file, an unreadable key, a bad setting …
         raise providers.classify_error(exc, spec) from exc
@@ -405,30 +342,6 @@ def _stream_inline(
                     yield piece
         finally:
             stream.close()
-
-
-KEYED_PROVIDERS = ("openai", "anthropic", "openai_compatible")
-
-
-def stored_api_key(provider: str, user_id: int | None) -> str | None:
-    """The user's key for `provider`, decrypted only here, in memory, for this call."""
-    from support_system.data.db import session_scope
-    from support_system.data.repositories import ensure_local_user, get_api_key
-
-    with session_scope() as session:
-        owner = user_id if user_id is not None else ensure_local_user(session).id
-        return get_api_key(session, owner, provider)
-
-
-def _key_or_none(spec: ModelSpec, user_id: int | None) -> str | None:
-    """A local OpenAI-compatible server usually needs no key: a key problem must not stop it."""
-    try:
-        return stored_api_key(spec.provider, user_id)
-    except Exception as exc:
-        if spec.provider != "openai_compatible":
-            raise
-        log.warning("api_key_lookup_failed", model=spec.name, error=type(exc).__name__)
-        return None
 
 
 def _absorb(chunk: Any, stats: _Stats, started: float) -> str:

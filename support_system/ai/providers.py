@@ -29,7 +29,10 @@ from support_system.core.errors import (
     SupportSystemError,
     Timeout,
 )
+from support_system.core.logging import get_logger
 from support_system.core.settings import get_settings
+
+log = get_logger(__name__)
 
 # ---------------------------------------------------------------- embedded (llama.cpp)
 
@@ -219,6 +222,33 @@ def stream_kwargs(spec: ModelSpec, request: ProviderRequest) -> dict[str, Any]:
 def count_tokens(spec: ModelSpec, text: str) -> int | None:
     """Exact token counts come with each answer's usage; elsewhere callers estimate."""
     return None
+
+
+# ---------------------------------------------------------------- API keys
+
+
+KEYED_PROVIDERS = ("openai", "anthropic", "openai_compatible")
+
+
+def stored_api_key(provider: str, user_id: int | None) -> str | None:
+    """The user's key for `provider`, decrypted only here, in memory, for this call."""
+    from support_system.data.db import session_scope
+    from support_system.data.repositories import ensure_local_user, get_api_key
+
+    with session_scope() as session:
+        owner = user_id if user_id is not None else ensure_local_user(session).id
+        return get_api_key(session, owner, provider)
+
+
+def key_or_none(spec: ModelSpec, user_id: int | None) -> str | None:
+    """A local OpenAI-compatible server usually needs no key: a key problem must not stop it."""
+    try:
+        return stored_api_key(spec.provider, user_id)
+    except Exception as exc:
+        if spec.provider != "openai_compatible":
+            raise
+        log.warning("api_key_lookup_failed", model=spec.name, error=type(exc).__name__)
+        return None
 
 
 # ---------------------------------------------------------------- error mapping
