@@ -33,6 +33,8 @@ from tests.helpers.browser import (
 
 pytestmark = pytest.mark.browser
 AGENT = "Hana"
+MESSAGE_COUNT = """() => document.querySelectorAll(
+  '.st-key-chat-log [data-testid="stChatMessageContent"]').length"""
 ALERTS = """() => [...document.querySelectorAll('[data-testid="stAlert"]')].map(a => a.innerText)"""
 
 
@@ -59,13 +61,17 @@ def _send(page: Any, text: str) -> None:
 
 
 def _send_and_kill(page: Any, app: RunningApp, sig: signal.Signals) -> str:
-    """Send a long request, kill the worker once the reply has started streaming."""
+    """Send a long request, kill the worker once the new reply has started streaming."""
+    before = page.evaluate(MESSAGE_COUNT)
     _send(page, "Count from 1 to 100, one number per line.")
     deadline = time.monotonic() + 120
     reply = ""
     while time.monotonic() < deadline:
         reply = page.evaluate(LAST_REPLY)
-        if reply.startswith(AGENT) and len(reply) > len(AGENT) + 20:  # model text, streaming
+        # The new reply (not the previous one, still on screen while the page redraws),
+        # with model text in it: the person's message and the reply follow the log.
+        new = page.evaluate(MESSAGE_COUNT) >= before + 2
+        if new and reply.startswith(AGENT) and len(reply) > len(AGENT) + 20:
             break
         assert not page.query_selector(IDLE), f"the reply ended before it could be cut: {reply!r}"
         page.wait_for_timeout(50)
