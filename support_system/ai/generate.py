@@ -65,7 +65,6 @@ class _Call:
     messages: list[dict[str, str]]
     schema: type[BaseModel] | None
     request: providers.ProviderRequest
-    first_token_timeout: float
     use_cache: bool
     purpose: str
     user_id: int | None
@@ -162,7 +161,6 @@ def generate(
             json_schema=json_schema,
             api_key=api_key,
         ),
-        first_token_timeout=first_token_timeout,
         use_cache=settings.cache_enabled if cache is None else cache,
         purpose=purpose,
         user_id=user_id,
@@ -288,7 +286,7 @@ def _stream_once(spec: ModelSpec, call: _Call, stats: _Stats, started: float) ->
             limit = (
                 deadline
                 if stats.first_token_ms is not None
-                else min(deadline, started + call.first_token_timeout)
+                else min(deadline, started + call.request.first_token_timeout)
             )
             try:
                 kind, payload = channel.get(timeout=max(0.0, limit - time.monotonic()))
@@ -320,7 +318,7 @@ def _stream_inline(
     closing the stream stops decoding at the next token and releases the model.
     """
     deadline = started + call.request.timeout
-    first_deadline = min(deadline, started + call.first_token_timeout)
+    first_deadline = min(deadline, started + call.request.first_token_timeout)
     with providers.model_lock(spec):
         stream = chat.stream(call.messages, **kwargs)
         try:
@@ -381,7 +379,7 @@ def _finish(
 ) -> GenerationResult:
     parsed = _parse(spec, call, text, stats) if call.schema else None
     latency_ms = int((time.monotonic() - started) * 1000)
-    tokens_in, tokens_out = _token_counts(spec, call, text, stats)
+    tokens_in, tokens_out = _token_counts(call, stats)
     attempts.append(Attempt(model=spec.name, ok=True, latency_ms=latency_ms))
     return GenerationResult(
         text=text,
@@ -419,16 +417,12 @@ def _strip_fences(text: str) -> str:
     return stripped
 
 
-def _token_counts(spec: ModelSpec, call: _Call, text: str, stats: _Stats) -> tuple[int, int]:
+def _token_counts(call: _Call, stats: _Stats) -> tuple[int, int]:
     prompt_text = "\n".join(m["content"] for m in call.messages)
-    tokens_in = (
-        stats.tokens_in
-        or providers.count_tokens(spec, prompt_text)
-        or max(1, len(prompt_text) // 4)
-    )
-    tokens_out = (
-        stats.usage_out or (providers.count_tokens(spec, text) if text else 0) or stats.tokens_out
-    )
+    # Usage as the provider reported it; a cache hit or a failed attempt has none, so it
+    # is estimated: about four characters a token in, the streamed chunks out.
+    tokens_in = stats.tokens_in or max(1, len(prompt_text) // 4)
+    tokens_out = stats.usage_out or stats.tokens_out
     return tokens_in, tokens_out
 
 
@@ -453,7 +447,7 @@ def _record_usage(
     cache_hit: bool = False,
 ) -> None:
     """Write one UsageRecord; a database problem is logged, never raised into a reply."""
-    tokens_in, tokens_out = _token_counts(spec, call, text, stats)
+    tokens_in, tokens_out = _token_counts(call, stats)
     try:
         from support_system.data.db import session_scope
         from support_system.data.repositories import record_usage

@@ -87,7 +87,6 @@ class EmbeddedChat:
         """
         started = time.monotonic()
         request = self.request
-        first_wait = request.first_token_timeout or request.timeout
         payload = {
             "messages": messages,
             "max_tokens": request.max_tokens,
@@ -95,7 +94,9 @@ class EmbeddedChat:
             "kwargs": kwargs,
         }
         for message in self.worker.chat(
-            payload, first_token_deadline=started + first_wait, deadline=started + request.timeout
+            payload,
+            first_token_deadline=started + request.first_token_timeout,
+            deadline=started + request.timeout,
         ):
             if message[0] == "chunk":
                 _, text, finish = message
@@ -133,7 +134,7 @@ class ProviderRequest:
     max_tokens: int
     temperature: float
     timeout: float
-    first_token_timeout: float | None = None  # None = the whole timeout
+    first_token_timeout: float  # at most `timeout`
     json_schema: dict[str, Any] | None = None
     api_key: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -217,11 +218,6 @@ def stream_kwargs(spec: ModelSpec, request: ProviderRequest) -> dict[str, Any]:
             "json_schema": {"name": "answer", "schema": schema},
         }
     }
-
-
-def count_tokens(spec: ModelSpec, text: str) -> int | None:
-    """Exact token counts come with each answer's usage; elsewhere callers estimate."""
-    return None
 
 
 # ---------------------------------------------------------------- API keys
