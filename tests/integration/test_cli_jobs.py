@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from support_system.core.settings import PROJECT_ROOT
+from tests.helpers.cli import run_cli
 
 JOB_IDS = [
     "profile-page",
@@ -21,17 +17,6 @@ JOB_IDS = [
 ]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "support_system", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=PROJECT_ROOT,
-        env=dict(os.environ),
-    )
-
-
 @pytest.mark.parametrize(
     ("lang", "heading", "title", "kind"),
     [
@@ -40,7 +25,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     ],
 )
 def test_jobs_list(settings, lang: str, heading: str, title: str, kind: str) -> None:
-    done = _cli("jobs", "list", "--lang", lang)
+    done = run_cli("jobs", "list", "--lang", lang, timeout=120)
     assert done.returncode == 0, done.stderr
     assert heading in done.stdout and title in done.stdout and kind in done.stdout
     for job_id in JOB_IDS:
@@ -49,7 +34,7 @@ def test_jobs_list(settings, lang: str, heading: str, title: str, kind: str) -> 
 
 
 def test_jobs_show_japanese(settings) -> None:
-    done = _cli("jobs", "show", "file-renamer", "--lang", "ja")
+    done = run_cli("jobs", "show", "file-renamer", "--lang", "ja", timeout=120)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "ファイル名の一括変更 (file-renamer)" in out and "質問（4 問）" in out
@@ -60,7 +45,7 @@ def test_jobs_show_japanese(settings) -> None:
 
 
 def test_jobs_show_english(settings) -> None:
-    done = _cli("jobs", "show", "shop-page", "--lang", "en")
+    done = run_cli("jobs", "show", "shop-page", "--lang", "en", timeout=120)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert (
@@ -75,7 +60,7 @@ def test_jobs_show_english(settings) -> None:
 
 def test_jobs_show_unknown_id_fails_clearly(settings) -> None:
     for lang, words in (("ja", "作業"), ("en", "Unknown job")):
-        done = _cli("jobs", "show", "rocket-page", "--lang", lang)
+        done = run_cli("jobs", "show", "rocket-page", "--lang", lang, timeout=120)
         assert done.returncode == 2
         assert "rocket-page" in done.stderr and words in done.stderr
         assert "Traceback" not in done.stderr
