@@ -74,7 +74,7 @@ from support_system.core.i18n import t
 from support_system.core.settings import PROJECT_ROOT
 from support_system.generators.checks.tools import CHROMIUM, CHROMIUM_ARGS
 from support_system.jobs.catalogue import get_job, load_catalogue
-from support_system.jobs.questions import progress
+from support_system.jobs.flow import progress
 from support_system.jobs.suggest import suggest_jobs
 
 COLD_STARTS = 3

@@ -17,7 +17,7 @@ from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 
 if TYPE_CHECKING:  # the catalogue loads lazily: `--help` must stay fast
-    from support_system.jobs.catalogue import Job, Question
+    from support_system.jobs.definitions import Job, Question
     from support_system.rag import KnowledgeBase
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="support_system command line.")

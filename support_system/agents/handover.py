@@ -4,7 +4,7 @@ The model reads the conversation and returns, held to a JSON schema built from t
 questions, a text or null per question. Code then decides what is kept, so a small model
 cannot put words in the person's mouth (DESIGN §5, "no invented facts"):
 
-1. the wizard's own validation (`jobs.questions.validate_answer`) must accept it;
+1. the wizard's own validation (`jobs.answers.validate_answer`) must accept it;
 2. it must be something the person said (`ungrounded`): a short text, list item or
    product name appears in their messages; a long text uses mostly their words; every
    number (price, phone digits, time) is one they wrote; a choice or colour is one
@@ -39,8 +39,11 @@ from support_system.data import repositories as repo
 from support_system.data.db import session_scope
 from support_system.data.models import Conversation, MessageType
 from support_system.jobs import wizard
-from support_system.jobs.catalogue import Job, Question, QuestionType, get_job
-from support_system.jobs.questions import invents_facts, validate_answer, visible_questions
+from support_system.jobs.answers import validate_answer
+from support_system.jobs.catalogue import get_job
+from support_system.jobs.definitions import Job, Question, QuestionType
+from support_system.jobs.flow import visible_questions
+from support_system.jobs.proposals import invents_facts
 
 log = get_logger(__name__)
 

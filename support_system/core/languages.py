@@ -15,6 +15,13 @@ LANGUAGES: tuple[Language, ...] = ("ja", "en")
 DEFAULT_LANGUAGE: Language = "ja"
 # Each language's name in that language, for language pickers.
 LANGUAGE_NAMES: dict[str, str] = {"ja": "日本語", "en": "English"}
+FALLBACK_LANGUAGE: Language = "en"
+"""What a text is shown in for a language it was not written in."""
+
+
+def supported(lang: str) -> Language:
+    """`lang` if the interface has it, otherwise the fallback (English)."""
+    return next((known for known in LANGUAGES if known == lang), FALLBACK_LANGUAGE)
 
 
 class Text(BaseModel):
@@ -28,4 +35,4 @@ class Text(BaseModel):
 
     def get(self, lang: str) -> str:
         """The text in `lang`; English for any language other than Japanese."""
-        return self.ja if lang == "ja" else self.en
+        return str(getattr(self, supported(lang)))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
-from support_system.jobs.catalogue import Job
+from support_system.jobs.definitions import Job
 
 if TYPE_CHECKING:
     from support_system.ai import GenerationResult

@@ -33,7 +33,7 @@ from support_system.generators.base import (
     Generator,
     knowledge_query,
 )
-from support_system.jobs.catalogue import Job
+from support_system.jobs.definitions import Job
 from support_system.rag.context import knowledge_for
 
 log = get_logger(__name__)

@@ -141,7 +141,7 @@ def start_generation(
     is delivered the wizard session is marked completed.
     """
     from support_system.jobs import wizard, workspace
-    from support_system.jobs.questions import effective_answers
+    from support_system.jobs.flow import effective_answers
 
     budget = budget or Budget()
 

@@ -14,8 +14,9 @@ import yaml
 
 from support_system.core.errors import AnswerInvalid, AnswersFileError
 from support_system.core.i18n import t
-from support_system.jobs.catalogue import Job
-from support_system.jobs.questions import effective_answers, validate_answer, visible_questions
+from support_system.jobs.answers import validate_answer
+from support_system.jobs.definitions import Job
+from support_system.jobs.flow import effective_answers, visible_questions
 
 
 def read_answers_file(path: Path, lang: str) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from support_system.core.i18n import t
-from support_system.jobs.catalogue import Job, Question, QuestionType
-from support_system.jobs.questions import is_answered, visible_questions
+from support_system.jobs.definitions import Job, Question, QuestionType
+from support_system.jobs.flow import is_answered, visible_questions
 
 
 def _number(value: Any) -> str:

@@ -14,7 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from support_system.jobs.catalogue import Job, load_catalogue
+from support_system.jobs.catalogue import load_catalogue
+from support_system.jobs.definitions import Job
 
 # Words people use that the job texts may not contain (lower case; matched as bigrams).
 KEYWORDS: dict[str, tuple[str, ...]] = {

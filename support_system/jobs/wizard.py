@@ -7,7 +7,7 @@ returns exactly the question the person was looking at.
 
 State kept in `WizardSession`:
 - `answers`: question id → canonical value, or None for "seen and skipped" (see
-  `jobs.questions`);
+  `jobs.flow`);
 - `current_step`: the index in `job.questions` of the question on screen (the cursor);
   `len(job.questions)` means "all answered, show the review". Indexing the full list,
   not the visible one, keeps the cursor stable when an answer changes which questions
@@ -30,14 +30,15 @@ from support_system.core.errors import AnswerInvalid
 from support_system.data.db import session_scope
 from support_system.data.models import WizardSession, WizardStatus
 from support_system.data.repositories import create_wizard_session, save_answer
-from support_system.jobs.catalogue import Job, Question, get_job
+from support_system.jobs.answers import validate_answer
+from support_system.jobs.catalogue import get_job
+from support_system.jobs.definitions import Job, Question
 from support_system.jobs.errors import WizardNotFound
-from support_system.jobs.questions import (
+from support_system.jobs.flow import (
     SKIPPED,
     is_answered,
     next_question,
     progress,
-    validate_answer,
     visible_questions,
 )
 

@@ -40,7 +40,7 @@ from support_system.data.repositories import create_wizard_session
 from support_system.jobs import wizard
 from support_system.jobs.catalogue import get_job
 from support_system.jobs.errors import ProjectNameInvalid, ProjectNotFound
-from support_system.jobs.questions import progress
+from support_system.jobs.flow import progress
 
 MAX_NAME_LENGTH = 200  # the width of `Project.name`
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

@@ -14,7 +14,7 @@ import unicodedata
 from typing import Any
 
 from support_system.core.i18n import t
-from support_system.jobs.catalogue import Question, QuestionType
+from support_system.jobs.definitions import Question, QuestionType
 from support_system.speech.commands import match_command, normalise
 
 _YES = {"en": {"yes", "yeah", "yep", "sure", "right"}, "ja": {"はい", "ええ", "うん", "そうです"}}

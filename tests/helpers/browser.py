@@ -273,7 +273,7 @@ def seed_project(
     from support_system.generators.pipeline import Budget, run_pipeline
     from support_system.jobs import wizard, workspace
     from support_system.jobs.catalogue import get_job
-    from support_system.jobs.questions import effective_answers
+    from support_system.jobs.flow import effective_answers
 
     with app_state(app):
         with session_scope() as session:

@@ -15,8 +15,8 @@ from typing import Any
 import streamlit as st
 
 from support_system.core.i18n import t
-from support_system.jobs.catalogue import Question, QuestionType
-from support_system.jobs.questions import column_choices
+from support_system.jobs.answer_sources import column_choices
+from support_system.jobs.definitions import Question, QuestionType
 from support_system.jobs.spec import answer_text
 
 

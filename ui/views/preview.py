@@ -27,7 +27,7 @@ from support_system.generators.runs import (
     was_interrupted,
 )
 from support_system.jobs import wizard, workspace
-from support_system.jobs.catalogue import LAYOUT_QUESTION
+from support_system.jobs.definitions import LAYOUT_QUESTION
 from support_system.jobs.tables import read_table
 from support_system.publishing.preview import load_preview
 

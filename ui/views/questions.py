@@ -18,8 +18,9 @@ from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.data.preferences import effective_model
 from support_system.jobs import wizard, workspace
-from support_system.jobs.catalogue import QuestionType
-from support_system.jobs.questions import column_choices, propose_answer
+from support_system.jobs.answer_sources import column_choices
+from support_system.jobs.definitions import QuestionType
+from support_system.jobs.proposals import propose_answer
 from support_system.jobs.spec import answer_text
 from support_system.rag.context import knowledge_for, source_labels
 from support_system.speech.answers import question_script, spoken_value

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from support_system.core.errors import ModelError
 from support_system.core.logging import get_logger
-from support_system.jobs.catalogue import Job
+from support_system.jobs.definitions import Job
 from support_system.jobs.spec import checklist, spec_lines
 
 log = get_logger(__name__)

@@ -19,13 +19,11 @@ from typing import Any
 
 from support_system.core.errors import AnswerInvalid, SupportSystemError
 from support_system.core.logging import get_logger
-from support_system.jobs.catalogue import Job, Question, QuestionType, get_job, load_catalogue
-from support_system.jobs.questions import (
-    effective_answers,
-    propose_answer,
-    validate_answer,
-    visible_questions,
-)
+from support_system.jobs.answers import validate_answer
+from support_system.jobs.catalogue import get_job, load_catalogue
+from support_system.jobs.definitions import Job, Question, QuestionType
+from support_system.jobs.flow import effective_answers, visible_questions
+from support_system.jobs.proposals import propose_answer
 from support_system.jobs.suggest import suggest_jobs
 
 log = get_logger(__name__)

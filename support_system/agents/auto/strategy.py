@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from support_system.core.logging import get_logger
-from support_system.jobs.catalogue import LAYOUT_QUESTION, Job
+from support_system.jobs.definitions import LAYOUT_QUESTION, Job
 
 log = get_logger(__name__)
 

@@ -29,7 +29,8 @@ from typing import Any
 
 from support_system.core.errors import ConfigError
 from support_system.generators.errors import InputMissing
-from support_system.jobs.catalogue import SAMPLES_DIR, Job
+from support_system.jobs.catalogue import SAMPLES_DIR
+from support_system.jobs.definitions import Job
 
 EXAMPLE_MAX_BYTES = 2 * 1024 * 1024
 SHADOW_MAX_ENTRIES = 20_000

@@ -16,7 +16,7 @@ from support_system.generators.base import Draft, GenerationContext
 from support_system.generators.pipeline import Budget, run_pipeline
 from support_system.generators.webpage.generator import WebpageGenerator
 from support_system.jobs.catalogue import get_job
-from support_system.jobs.questions import proposal_problem
+from support_system.jobs.proposals import proposal_problem
 from support_system.rag import project_scope
 from support_system.rag.context import knowledge_for, source_labels
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from support_system.agents.handover import extractable, extraction_schema, ungrounded
+from support_system.jobs.answers import validate_answer
 from support_system.jobs.catalogue import get_job
-from support_system.jobs.questions import validate_answer
 
 SAID = (
     "I want a page for my shop. It is called Sunflower Bakery, the phone number is "

@@ -14,15 +14,10 @@ import yaml
 
 from support_system.core.errors import ConfigError, UnknownJob
 from support_system.core.settings import PROJECT_ROOT, get_settings
-from support_system.jobs.catalogue import (
-    SAMPLES_DIR,
-    Job,
-    QuestionType,
-    get_job,
-    load_catalogue,
-    load_job_file,
-)
-from support_system.jobs.questions import validate_answer, visible_questions
+from support_system.jobs.answers import validate_answer
+from support_system.jobs.catalogue import SAMPLES_DIR, get_job, load_catalogue, load_job_file
+from support_system.jobs.definitions import Job, QuestionType
+from support_system.jobs.flow import visible_questions
 
 EXPECTED = {
     "profile-page": (

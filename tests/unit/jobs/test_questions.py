@@ -11,19 +11,11 @@ import pytest
 
 from support_system.core.errors import AnswerInvalid
 from support_system.core.settings import PROJECT_ROOT
-from support_system.jobs.catalogue import SAMPLES_DIR, Job, Question, get_job
-from support_system.jobs.questions import (
-    effective_answers,
-    invents_facts,
-    next_question,
-    parse_color,
-    parse_number,
-    progress,
-    proposal_schema,
-    propose_answer,
-    validate_answer,
-    visible_questions,
-)
+from support_system.jobs.answers import parse_color, parse_number, validate_answer
+from support_system.jobs.catalogue import SAMPLES_DIR, get_job
+from support_system.jobs.definitions import Job, Question
+from support_system.jobs.flow import effective_answers, next_question, progress, visible_questions
+from support_system.jobs.proposals import invents_facts, proposal_schema, propose_answer
 
 
 def q(**fields: Any) -> Question:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from support_system.jobs.answers import validate_answer
 from support_system.jobs.catalogue import get_job
-from support_system.jobs.questions import validate_answer
 from support_system.jobs.spec import answer_text, checklist, spec_lines
 from support_system.jobs.suggest import suggest_jobs
 
