@@ -1,12 +1,12 @@
 """How fast does the Streamlit UI answer a person? Cold start and per-step latency in a browser.
 
-Starts the app the way `./scripts/start` does (same `streamlit run` flags, `.venv/bin/python`,
+Starts the app the way `./scripts/start` does (`ui/serve.py`: the same flags, `.venv/bin/python`,
 a free port, a fresh temporary state dir whose database is migrated first with
 `python -m support_system db upgrade`, untimed) and drives Debian's Chromium with
 Playwright. Figures only; nothing here asserts on time.
 
 Cold start, repeated 3 times with a new server, a new state dir and a new browser context
-each time, all timed from the moment the `streamlit run` process is spawned:
+each time, all timed from the moment the app process is spawned:
   * healthy     - `/_stcore/health` answers "ok" (polled every 20 ms);
   * page loaded - after health, the home page is opened in a new context: its `load` event
     (static files served; the script has not necessarily run yet);
@@ -55,30 +55,32 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+# Next to this file (bench/ is not a package; `python bench/…` puts it on sys.path).
+from ui_latency_server import (
+    BenchError,
+    Server,
+    first_page,
+    model_dir,
+    start_server,
+    wait_healthy,
+)
+
 from support_system.core.i18n import t
-from support_system.core.settings import PROJECT_ROOT
 from support_system.generators.checks.tools import CHROMIUM, CHROMIUM_ARGS
 from support_system.jobs.catalogue import get_job, load_catalogue
 from support_system.jobs.flow import progress
 from support_system.jobs.suggest import suggest_jobs
 
 COLD_STARTS = 3
-HEALTH_TIMEOUT_S = 120
 STEP_TIMEOUT_MS = 30_000
 JOB_ID = "shop-page"
 SEARCH = {"en": "shop", "ja": "お店"}
@@ -119,187 +121,12 @@ _HELPERS = """
 """
 _IDLE_AND = "(arg) => { const b = window.__bench; return !!b && b.idle() && (%s); }"
 EDIT_READY = "window.__bench.h1() === arg[0] && window.__bench.subheadings().includes(arg[1])"
-HOME_READY = """
-(label) => {
-  const doc = document;
-  if (!doc.querySelector('[data-test-script-state="notRunning"]')) return false;
-  const input = Array.from(doc.querySelectorAll('[data-testid="stMain"] input'))
-    .find((el) => el.getAttribute("aria-label") === label);
-  if (!input || input.disabled) return false;
-  input.focus();
-  return doc.activeElement === input;
-}
-"""
-
-
-class BenchError(Exception):
-    """A step that could not be done: the message says which and what the page showed."""
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen
-    port: int
-    state: Path
-    log: Path
-    started: float  # perf_counter() right before Popen
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-            except ProcessLookupError:
-                pass
 
 
 @dataclass
 class Samples:
     first: dict[str, float] = field(default_factory=dict)
     runs: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STEPS})
-
-
-def _python() -> str:
-    venv = PROJECT_ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _model_dir() -> Path | None:
-    for candidate in (PROJECT_ROOT / ".state-test" / "models", PROJECT_ROOT / ".state" / "models"):
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-def _env(state: Path, port: int, lang: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "SUPPORT_SYSTEM_STATE_DIR": str(state),
-        "SUPPORT_SYSTEM_PORT": str(port),
-        "SUPPORT_SYSTEM_LANGUAGE": lang,
-        "SUPPORT_SYSTEM_SITES_PORT": "0",
-    }
-    models = _model_dir()
-    if models is not None:
-        env["SUPPORT_SYSTEM_MODEL_DIR"] = str(models)
-    return env
-
-
-def start_server(state: Path, lang: str) -> Server:
-    """Migrate a fresh database (untimed), then spawn `streamlit run` as ./scripts/start does."""
-    port = _free_port()
-    env = _env(state, port, lang)
-    migrated = subprocess.run(
-        [_python(), "-m", "support_system", "db", "upgrade"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if migrated.returncode != 0:
-        raise BenchError(
-            f"`python -m support_system db upgrade` failed:\n{migrated.stdout}{migrated.stderr}"
-        )
-    log = state / "streamlit.log"
-    command = [
-        _python(),
-        "-m",
-        "streamlit",
-        "run",
-        str(PROJECT_ROOT / "ui" / "app.py"),
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--client.toolbarMode",
-        "viewer",
-        "--theme.base",
-        "light",
-    ]
-    with log.open("wb") as out:
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Server(proc, port, state, log, started)
-
-
-def wait_healthy(server: Server) -> float:
-    """Seconds from spawn to /_stcore/health == "ok"; BenchError after HEALTH_TIMEOUT_S."""
-    deadline = server.started + HEALTH_TIMEOUT_S
-    while time.perf_counter() < deadline:
-        if server.proc.poll() is not None:
-            raise BenchError(
-                f"the app exited with code {server.proc.returncode} before it was healthy. "
-                f"Last lines of {server.log}:\n{server.log_tail()}"
-            )
-        try:
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=1) as response:
-                if response.read().decode().strip() == "ok":
-                    return time.perf_counter() - server.started
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.02)
-    raise BenchError(
-        f"the app was not healthy within {HEALTH_TIMEOUT_S} s. "
-        f"Last lines of {server.log}:\n{server.log_tail()}"
-    )
-
-
-def first_page(browser, server: Server, lang: str) -> tuple[float, float]:
-    """Seconds from spawn until the home page's `load` event, and until its first field is
-    usable (script run finished), in a new browser context."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(server.url)
-        loaded = time.perf_counter() - server.started
-        try:
-            page.wait_for_function(
-                HOME_READY,
-                arg=t("ui.home.want_label", lang),
-                polling=10,
-                timeout=HEALTH_TIMEOUT_S * 1000,
-            )
-        except PlaywrightTimeout:
-            raise BenchError(
-                f"the home page's field {t('ui.home.want_label', lang)!r} was not usable within "
-                f"{HEALTH_TIMEOUT_S} s. Last lines of {server.log}:\n{server.log_tail()}"
-            ) from None
-        return loaded, time.perf_counter() - server.started
-    finally:
-        context.close()
 
 
 class Walk:
@@ -445,7 +272,7 @@ def _p90(values: list[float]) -> float:
 
 
 def _print_cold(rows: list[tuple[float, float, float]]) -> None:
-    print(f"\nCold start ({len(rows)} new servers; seconds from spawning `streamlit run`)")
+    print(f"\nCold start ({len(rows)} new servers; seconds from spawning the app)")
     print(f"{'':<14}{'median':>8}{'min':>8}{'max':>8}   each")
     for i, name in enumerate(("healthy", "page loaded", "first page")):
         vals = [r[i] for r in rows]
@@ -497,7 +324,7 @@ def main() -> int:
 
     print(
         f"language: {args.lang}, runs: {args.runs}, job: {JOB_ID}, "
-        f"search: {SEARCH[args.lang]!r}, models: {_model_dir() or 'state dir default'}"
+        f"search: {SEARCH[args.lang]!r}, models: {model_dir() or 'state dir default'}"
     )
     cold: list[tuple[float, float, float]] = []
     samples = Samples()

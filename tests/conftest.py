@@ -77,7 +77,7 @@ def usage_records() -> list:
     from sqlalchemy import select
 
     from support_system.data.db import session_scope
-    from support_system.data.models import UsageRecord
+    from support_system.data.schema import UsageRecord
 
     with session_scope() as session:
         rows = session.scalars(select(UsageRecord).order_by(UsageRecord.id)).all()

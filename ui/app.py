@@ -17,10 +17,10 @@ from components.chrome import apply_chrome  # noqa: E402
 from components.services import housekeeping  # noqa: E402
 from components.session import preferences, user_id  # noqa: E402
 
+from support_system.accounts.preferences import apply_to_settings, update_preferences  # noqa: E402
 from support_system.core.i18n import t  # noqa: E402
 from support_system.core.languages import LANGUAGE_NAMES, LANGUAGES  # noqa: E402
 from support_system.core.settings import get_settings  # noqa: E402
-from support_system.data.preferences import apply_to_settings, update_preferences  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -53,6 +53,7 @@ def main() -> None:
             key="_lang_choice",
             format_func=lambda code: LANGUAGE_NAMES[code],
             on_change=_switch_language,
+            placeholder=t("streamlit.select.placeholder", lang),
         )
 
     def page(name: str, icon: str, **kwargs: object) -> st.Page:

@@ -193,7 +193,7 @@ ensure_system_packages() {
   # Chromium runs the accessibility checks on generated pages, Java runs the Nu Html
   # Checker, the IPA Gothic font draws Japanese labels in generated charts, the Noto
   # colour emoji font draws the app's page and job icons (otherwise empty boxes), and
-  # bubblewrap isolates generated programs (generators/sandbox.py refuses to run without),
+  # bubblewrap isolates generated programs (generators/sandbox/ refuses to run without),
   # and espeak-ng is the read-aloud voice for every language (speech/engines/espeak.py).
   local pkgs=()
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)

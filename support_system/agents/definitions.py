@@ -209,3 +209,43 @@ def to_markdown(agent: AgentDefinition) -> str:
     header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=100)
     body = agent.instructions.strip()
     return f"---\n{header}---\n{body}\n" if body else f"---\n{header}---\n"
+
+
+FORM_FIELDS = (
+    "name", "display_name_ja", "display_name_en", "description_ja", "description_en",
+    "gender", "background", "personalities", "roles", "tones", "skills", "preferred_model",
+    "language", "persona",
+)  # fmt: skip
+"""What the agents page's form hands over: texts, lists for roles/tones/skills, the
+personalities as one comma-separated text, and "auto" or a language code."""
+
+
+def agent_from_form(values: dict[str, Any]) -> AgentDefinition:
+    """The form's values, checked exactly as an agent file would be (AgentFileError names
+    the field). Built by writing the file text and parsing it, so the page can never
+    accept what a hand-written file could not contain."""
+    front = {
+        "name": values["name"].strip(),
+        "display_name": {
+            "ja": values["display_name_ja"].strip(),
+            "en": values["display_name_en"].strip(),
+        },
+        "description": {
+            "ja": values["description_ja"].strip(),
+            "en": values["description_en"].strip(),
+        },
+        "gender": values["gender"].strip(),
+        "background": values["background"].strip(),
+        "personalities": [
+            p.strip() for p in values["personalities"].replace("、", ",").split(",") if p.strip()
+        ],
+        "roles": list(values["roles"]),
+        "tones": list(values["tones"]),
+        "skills": list(values["skills"]),
+        "preferred_model": values["preferred_model"] or None,
+        "language": None if values["language"] == "auto" else values["language"],
+    }
+    header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
+    return parse_agent(
+        f"---\n{header}---\n{values['persona'].strip()}\n", file=front["name"] or "-"
+    )

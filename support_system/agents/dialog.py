@@ -23,7 +23,7 @@ from support_system.core.errors import ModelError, UnknownModel
 from support_system.core.logging import get_logger
 from support_system.data import repositories as repo
 from support_system.data.db import session_scope
-from support_system.data.models import Conversation, Message, MessageType
+from support_system.data.schema import Conversation, Message, MessageType
 
 log = get_logger(__name__)
 
@@ -45,7 +45,7 @@ class DialogReply:
 
 def _conversation(conversation_id: int) -> Conversation:
     with session_scope() as session:
-        conversation = session.get(Conversation, conversation_id)
+        conversation = repo.get_conversation(session, conversation_id)
     if conversation is None:
         raise ConversationNotFound(f"conversation {conversation_id} does not exist")
     return conversation
@@ -60,10 +60,17 @@ def _history(messages: list[Message]) -> list[Turn]:
     ]
 
 
-def history(conversation_id: int) -> list[Message]:
-    """Every message of the conversation, oldest first (for showing it again)."""
+def history(conversation_id: int, *, events: bool = False) -> list[Message]:
+    """The conversation's messages, oldest first, for showing it again; bookkeeping
+    events (handovers, model switches) only with `events=True`."""
     with session_scope() as session:
-        return repo.list_messages(session, conversation_id)
+        return repo.list_messages(session, conversation_id, events=events)
+
+
+def conversations(user_id: int, agent_id: int) -> list[Conversation]:
+    """The person's conversations with one agent, most recently active first."""
+    with session_scope() as session:
+        return repo.list_conversations(session, user_id, agent_id=agent_id)
 
 
 def _agent_for(

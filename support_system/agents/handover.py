@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
-from support_system.agents.dialog import record_event
+from support_system.agents.dialog import history, record_event
 from support_system.agents.errors import ConversationNotFound
 from support_system.agents.prompting import HISTORY_SHARE, context_window, window_history
 from support_system.ai import generate
@@ -37,13 +37,13 @@ from support_system.core.errors import AnswerInvalid, InvalidOutput, ModelError
 from support_system.core.logging import get_logger
 from support_system.data import repositories as repo
 from support_system.data.db import session_scope
-from support_system.data.models import Conversation, MessageType
 from support_system.jobs import wizard
 from support_system.jobs.answers import validate_answer
-from support_system.jobs.catalogue import get_job
+from support_system.jobs.catalogue import get_job, load_catalogue
 from support_system.jobs.definitions import Job, Question, QuestionType
 from support_system.jobs.flow import visible_questions
 from support_system.jobs.proposals import invents_facts
+from support_system.jobs.suggest import suggest_jobs
 
 log = get_logger(__name__)
 
@@ -182,12 +182,10 @@ def ungrounded(question: Question, raw: str, value: Any, person_words: str) -> s
 def _transcript(conversation_id: int, model: str | None) -> tuple[str, str, int]:
     """(the newest conversation that fits half the window, all the person said, user id)."""
     with session_scope() as session:
-        conversation = session.get(Conversation, conversation_id)
+        conversation = repo.get_conversation(session, conversation_id)
         if conversation is None:
             raise ConversationNotFound(f"conversation {conversation_id} does not exist")
-        messages = [
-            m for m in repo.list_messages(session, conversation_id) if m.type != MessageType.EVENT
-        ]
+        messages = repo.list_messages(session, conversation_id, events=False)
         user_id = conversation.user_id
     turns = [("Person" if m.sender == "user" else "Assistant", m.content) for m in messages]
     window = window_history(turns, int(context_window(model) * HISTORY_SHARE))
@@ -314,3 +312,19 @@ def handover(
     )
     log.info("handover", job=job.id, session=session_id, filled=sorted(filled), rejected=rejected)
     return Handover(session_id, job.id, filled, unfilled, rejected, error)
+
+
+def jobs_for_handover(conversation_id: int | None) -> list[Job]:
+    """Every job in the catalogue, those that match what the person said first.
+
+    Only the person's own words count (not the assistant's suggestions), so the job
+    offered first is the one they asked for.
+    """
+    jobs = load_catalogue()
+    said = (
+        " ".join(m.content for m in history(conversation_id) if m.sender == "user")
+        if conversation_id
+        else ""
+    )
+    best = [s.job.id for s in suggest_jobs(said)] if said else []
+    return [jobs[j] for j in best] + [job for j, job in jobs.items() if j not in best]

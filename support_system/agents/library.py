@@ -2,11 +2,10 @@
 each user's own agents as files under `<state_dir>/agents/<user_id>/`.
 
 Files are the truth (they can be read, diffed, backed up and edited by hand); the `Agent`
-table is an index of them, so conversations can point at an agent (`agent_id`) and
-routing can query skills. `sync_agents` makes the index match the files: upsert by
-name, remove rows whose file is gone. It is idempotent and runs by itself before
-agents are listed or looked up whenever the shipped files have changed, so no start-up
-step can be forgotten.
+table is an index of them, so conversations can point at an agent (`agent_id`).
+`sync_agents` makes the index match the files: upsert by name, remove rows whose file
+is gone. It is idempotent and runs by itself before agents are listed or looked up
+whenever the shipped files have changed, so no start-up step can be forgotten.
 
 The `Agent` row's `description` holds the English description (searchable text); the
 bilingual texts and the body come from the file (`StoredAgent.definition`).
@@ -28,11 +27,14 @@ from support_system.agents.definitions import (
     to_markdown,
 )
 from support_system.agents.errors import AgentExists, AgentFileError, AgentNotFound
+from support_system.agents.prompting import ROLE_TEMPLATES
+from support_system.ai.prompts import template_names
+from support_system.ai.registry import get_registry
 from support_system.core.logging import get_logger
 from support_system.core.settings import PROJECT_ROOT, get_settings, resolve_path
 from support_system.data import repositories as repo
 from support_system.data.db import session_scope
-from support_system.data.models import Agent
+from support_system.data.schema import Agent
 
 log = get_logger(__name__)
 
@@ -222,7 +224,7 @@ def get_agent(name: str, user_id: int | None = None) -> StoredAgent:
 def get_agent_by_id(agent_id: int) -> StoredAgent:
     """The agent with this index id (a conversation's `agent_id`)."""
     with session_scope() as session:
-        row = session.get(Agent, agent_id)
+        row = repo.get_agent_by_id(session, agent_id)
     if row is None:
         raise AgentNotFound(f"no agent with id {agent_id}", name=str(agent_id))
     return _stored(row)
@@ -298,3 +300,14 @@ def delete_agent(user_id: int, name: str) -> None:
             raise AgentNotFound(f"user {user_id} has no agent {name!r}", name=name)
         repo.delete_agent_rows(session, [row.id])
     _user_path(user_id, name).unlink(missing_ok=True)
+
+
+def form_choices(agents: list[StoredAgent]) -> tuple[list[str], list[str]]:
+    """(roles, skills) an agent form offers: every role with a prompt template or in use,
+    and every skill an agent or a model of the registry names."""
+    prefix = f"{ROLE_TEMPLATES}/"
+    roles = {name.removeprefix(prefix) for name in template_names() if name.startswith(prefix)}
+    roles |= {role for agent in agents for role in agent.definition.roles}
+    skills = {skill for agent in agents for skill in agent.definition.skills}
+    skills |= {skill for spec in get_registry().models for skill in spec.skills}
+    return sorted(roles), sorted(skills)

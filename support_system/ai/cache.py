@@ -12,16 +12,20 @@ import json
 import warnings
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from langchain_community.cache import SQLiteCache
-from langchain_core.outputs import Generation
+from typing import TYPE_CHECKING, Any
 
 from support_system.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from langchain_community.cache import SQLiteCache
 
 
 @lru_cache(maxsize=4)
 def _cache(path: Path) -> SQLiteCache:
+    # Imported here: langchain_community takes about a second to import, and pages that
+    # never ask a model (the first one a person sees) should not wait for it.
+    from langchain_community.cache import SQLiteCache
+
     path.parent.mkdir(parents=True, exist_ok=True)
     return SQLiteCache(database_path=str(path))
 
@@ -49,6 +53,8 @@ def lookup(key: tuple[str, str]) -> str | None:
 
 
 def update(key: tuple[str, str], text: str) -> None:
+    from langchain_core.outputs import Generation
+
     _store().update(key[0], key[1], [Generation(text=text)])
 
 

@@ -293,3 +293,8 @@ def stop_all() -> None:
             worker.stop()
         except Exception:  # noqa: BLE001 - best effort at exit
             pass
+
+
+def is_loaded(model: str) -> bool:
+    """True while the worker of registry model `model` is up (its weights are in memory)."""
+    return any(w.model == model and w.alive for w in workers())

@@ -13,14 +13,14 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk
 
 from support_system.ai.model_files import model_path
-from support_system.ai.model_process import ModelProcess, WorkerKey, worker_for, workers
-from support_system.ai.registry import ModelSpec
+from support_system.ai.model_process import ModelProcess, WorkerKey, worker_for
+from support_system.ai.registry import CLOUD_PROVIDERS, ModelSpec, Provider
 from support_system.core.errors import (
     InvalidOutput,
     ModelError,
@@ -49,11 +49,6 @@ def embedded_worker(spec: ModelSpec) -> ModelProcess:
     path = model_path(spec)
     n_ctx = min(get_settings().llm.n_ctx, spec.context_length)
     return worker_for(WorkerKey(path=path, n_ctx=n_ctx, n_threads=_threads()), spec.name)
-
-
-def is_loaded(spec: ModelSpec) -> bool:
-    """True while an embedded model's worker process is up (its model is in memory)."""
-    return any(w.model == spec.name and w.alive for w in workers())
 
 
 def model_lock(spec: ModelSpec) -> threading.Lock:
@@ -192,7 +187,7 @@ def chat_model(spec: ModelSpec, request: ProviderRequest) -> BaseChatModel | Emb
         return _embedded(spec, request)
     if spec.provider == "ollama":
         return _ollama(spec, request)
-    if spec.provider in ("openai", "anthropic") and not request.api_key:
+    if spec.provider in CLOUD_PROVIDERS and not request.api_key:
         raise ModelUnavailable(detail=f"no API key stored for {spec.provider}", model=spec.name)
     if spec.provider == "openai_compatible":
         return _openai_like(
@@ -203,14 +198,27 @@ def chat_model(spec: ModelSpec, request: ProviderRequest) -> BaseChatModel | Emb
     return _anthropic(spec, request)
 
 
+JsonRequest = Literal["grammar", "json_schema", "format", "prompt"]
+
+#: How each provider is asked for JSON that follows a schema.
+JSON_REQUEST: dict[Provider, JsonRequest] = {
+    # llama-cpp-python (in-process and its server) and llama.cpp's llama-server turn the
+    # schema into a grammar, so the output cannot leave it.
+    "embedded": "grammar",
+    "openai_compatible": "grammar",
+    "openai": "json_schema",  # structured outputs
+    "ollama": "format",  # ChatOllama's `format`, set when the model is built (`_ollama`)
+    "anthropic": "prompt",  # no JSON mode: it follows the instruction in the prompt
+}
+
+
 def stream_kwargs(spec: ModelSpec, request: ProviderRequest) -> dict[str, Any]:
     """Per-call keyword arguments for `.stream()`: how each provider is asked for JSON."""
     schema = request.json_schema
-    if schema is None or spec.provider in ("ollama", "anthropic"):
-        return {}  # ollama takes `format` at construction; anthropic follows the prompt
-    if spec.provider in ("embedded", "openai_compatible"):
-        # llama-cpp-python (in-process and its server) and llama.cpp's llama-server turn
-        # this into a grammar, so the output cannot leave the schema.
+    how = JSON_REQUEST[spec.provider]
+    if schema is None or how in ("format", "prompt"):
+        return {}
+    if how == "grammar":
         return {"response_format": {"type": "json_object", "schema": schema}}
     return {
         "response_format": {
@@ -221,9 +229,6 @@ def stream_kwargs(spec: ModelSpec, request: ProviderRequest) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- API keys
-
-
-KEYED_PROVIDERS = ("openai", "anthropic", "openai_compatible")
 
 
 def stored_api_key(provider: str, user_id: int | None) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -16,7 +16,20 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from support_system.core.errors import ConfigError, UnknownModel
 from support_system.core.settings import get_settings
 
+# The providers, and the groups of them the rest of the code asks about. This is the
+# only place that lists them; everything else uses these names.
 Provider = Literal["embedded", "ollama", "openai_compatible", "openai", "anthropic"]
+#: Every provider, in the order above.
+PROVIDERS: tuple[Provider, ...] = get_args(Provider)
+#: Paid hosted services: they need the person's API key (stored encrypted per user, set
+#: on the settings page), charge per token, and auto mode never switches to one by itself.
+CLOUD_PROVIDERS: tuple[Provider, ...] = ("openai", "anthropic")
+#: Servers reached over HTTP at a base URL from settings (`llm.ollama_host`,
+#: `llm.openai_compatible_base_url`) or the entry's `base_url`; usable when they answer.
+LOCAL_SERVER_PROVIDERS: tuple[Provider, ...] = ("ollama", "openai_compatible")
+#: Providers a stored API key is sent to: the cloud ones need it; an OpenAI-compatible
+#: server may want one, but works without (most local servers take any key).
+KEYED_PROVIDERS: tuple[Provider, ...] = (*CLOUD_PROVIDERS, "openai_compatible")
 
 
 class PackagedFile(BaseModel):
@@ -85,9 +98,6 @@ class Registry(BaseModel):
 
     def names(self) -> list[str]:
         return [spec.name for spec in self.models]
-
-    def for_skill(self, skill: str) -> list[ModelSpec]:
-        return [spec for spec in self.models if skill in spec.skills]
 
     def fallback_chain(self, first: str, extra: list[str] | None = None) -> list[ModelSpec]:
         """`first`, its own fallbacks, then `extra` (settings), without repeats."""

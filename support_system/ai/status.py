@@ -12,9 +12,9 @@ from typing import Literal
 
 import httpx
 
-from support_system.ai import providers
 from support_system.ai.model_files import package_files
-from support_system.ai.registry import ModelSpec
+from support_system.ai.model_process import is_loaded
+from support_system.ai.registry import LOCAL_SERVER_PROVIDERS, ModelSpec
 from support_system.core.errors import ModelFileError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
@@ -89,9 +89,9 @@ def model_status(spec: ModelSpec, *, has_key: bool = False) -> ModelStatus:
         elif spec.path is not None and not spec.path.is_file():
             status.detail, status.fix_key = f"{spec.path} not found", "models.fix_embedded"
             return status
-        status.state = "loaded" if providers.is_loaded(spec) else "ready"
+        status.state = "loaded" if is_loaded(spec.name) else "ready"
         return status
-    if spec.provider in ("ollama", "openai_compatible"):
+    if spec.provider in LOCAL_SERVER_PROVIDERS:
         return _probe(spec, status)
     if has_key:
         status.state = "ready"

@@ -51,7 +51,7 @@ class ModelError(SupportSystemError):
         super().__init__(detail, model=model, **params)
         self.model = model
         # Set by generate(): the text already streamed when a stream failed part-way, and
-        # every model attempt (ai.generate.Attempt) once the fallback chain gave up.
+        # every model attempt (ai.results.Attempt) once the fallback chain gave up.
         self.partial_text = ""
         self.attempts: list[Any] = []
 

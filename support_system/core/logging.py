@@ -42,9 +42,16 @@ def _redact_processor(_logger: Any, _method: str, event_dict: dict[str, Any]) ->
     return {k: _redact_item(k, v) for k, v in event_dict.items()}
 
 
-def configure_logging(log_dir: Path | None = None, level: str = "INFO") -> None:
-    """JSON lines to stderr and, when `log_dir` is given, to `log_dir/app.log`."""
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+def configure_logging(
+    log_dir: Path | None = None, level: str = "INFO", *, to_stderr: bool = True
+) -> None:
+    """JSON lines, secrets masked, to `log_dir/app.log` (when given) and to stderr.
+
+    Call once at the start of a process (the app and the CLI do): until then structlog
+    prints to stdout without the masking processor. The CLI passes `to_stderr=False`,
+    so a person at a terminal reads the command's messages, not log lines.
+    """
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)] if to_stderr else []
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_dir / "app.log", encoding="utf-8"))

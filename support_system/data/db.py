@@ -101,6 +101,11 @@ def reset_engine_cache() -> None:
         engine.dispose()
 
 
+def shown_url(url: str) -> str:
+    """The database URL as it may be shown or logged: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A Session that commits when the block ends and rolls back if it raises.

@@ -30,7 +30,7 @@ from sqlalchemy.pool import NullPool
 
 from support_system.core.errors import ConfigError
 from support_system.core.settings import get_settings
-from support_system.data import models
+from support_system.data import schema
 from support_system.data.db import is_sqlite, make_engine, sqlite_file
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -55,7 +55,7 @@ def make_config(url: str | None = None) -> Config:
 
 def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
     """Write portable column types into revision files, not the app's Python types."""
-    if type_ == "type" and isinstance(obj, models.UTCDateTime):
+    if type_ == "type" and isinstance(obj, schema.UTCDateTime):
         return "sa.DateTime(timezone=True)"
     if type_ == "type" and isinstance(obj, Enum) and not obj.native_enum:
         return f"sa.String(length={obj.length})"
@@ -65,7 +65,7 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
 def _include_name(name: str | None, type_: str, _parent: Any) -> bool:
     """Only look at our own tables: others in the same database (e.g. LangGraph's
     checkpoints) must never show up as "removed" in a new revision."""
-    return type_ != "table" or name in models.Base.metadata.tables
+    return type_ != "table" or name in schema.Base.metadata.tables
 
 
 def context_options() -> dict[str, Any]:
@@ -75,7 +75,7 @@ def context_options() -> dict[str, Any]:
     against PostgreSQL still runs on SQLite, which cannot ALTER most things in place.
     """
     return {
-        "target_metadata": models.Base.metadata,
+        "target_metadata": schema.Base.metadata,
         "render_as_batch": True,
         "compare_type": True,
         "compare_server_default": True,

@@ -1,4 +1,4 @@
-"""Webpage, program and data generators, their checks, the sandbox and the repair loop.
+"""Webpage, program and chart generators, their checks, the sandbox and the repair loop.
 
 `get_generator(name)` maps a job's `generator` field to its implementation; the
 pipeline (`generators.pipeline.run_pipeline`) is the one entry point services use.
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def get_generator(name: str) -> Generator:
-    """The generator for a job's `generator` field ("webpage", "program", "data")."""
+    """The generator for a job's `generator` field ("webpage", "program", "chart")."""
     if name == "webpage":
         from support_system.generators.webpage.generator import WebpageGenerator
 
@@ -24,8 +24,8 @@ def get_generator(name: str) -> Generator:
         from support_system.generators.program import ProgramGenerator
 
         return ProgramGenerator()
-    if name == "data":
-        from support_system.generators.data import DataGenerator
+    if name == "chart":
+        from support_system.generators.chart import ChartGenerator
 
-        return DataGenerator()
+        return ChartGenerator()
     raise ConfigError(f"unknown generator '{name}'", source="config/jobs")

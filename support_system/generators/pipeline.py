@@ -24,7 +24,7 @@ from typing import Any
 from support_system.core.errors import InvalidOutput, ModelError, SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.logging import get_logger
-from support_system.data.models import ExecutionStatus
+from support_system.data.schema import ExecutionStatus
 from support_system.generators import get_generator
 from support_system.generators.base import (
     CheckResult,

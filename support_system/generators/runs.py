@@ -14,12 +14,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
-from support_system.data.models import utcnow
-from support_system.generators.pipeline import Budget, PipelineResult, run_pipeline
+from support_system.data.schema import utcnow
+
+if TYPE_CHECKING:  # the pipeline pulls in the knowledge base: imported when a run starts
+    from support_system.generators.pipeline import Budget, PipelineResult
 
 log = get_logger(__name__)
 
@@ -140,6 +142,7 @@ def start_generation(
     or a second tab never starts two runs writing the same project. When the artifact
     is delivered the wizard session is marked completed.
     """
+    from support_system.generators.pipeline import Budget, run_pipeline
     from support_system.jobs import wizard, workspace
     from support_system.jobs.flow import effective_answers
 

@@ -1,5 +1,8 @@
 """Answers checked against things on this computer: folders, files and a CSV's columns.
 
+`jobs.tables` (pandas, about a second to import) is imported inside the functions that
+read a CSV, so pages that never look at a table do not wait for it.
+
 Kept apart from `jobs.answers` (the per-type parsing) because these checks read the disk
 and pandas tables; `AnswerContext` carries what they need (the base folder and the
 answers given so far), and `invalid_answer` builds the translated error both modules raise.
@@ -17,7 +20,6 @@ from typing import Any
 from support_system.core.errors import AnswerInvalid, InvalidUpload
 from support_system.core.languages import LANGUAGES
 from support_system.jobs.definitions import Question
-from support_system.jobs.tables import is_numeric_column, read_table
 
 
 @dataclass
@@ -69,6 +71,8 @@ def check_folder(question: Question, value: str, ctx: AnswerContext) -> None:
 
 def source_table(question: Question, ctx: AnswerContext) -> tuple[Any, str] | None:
     """The DataFrame of the file question named by `columns_from`, or None when unknown."""
+    from support_system.jobs.tables import read_table
+
     if ctx.answers is None or question.columns_from is None:
         return None  # validating without context (e.g. a default): nothing to check against
     source = ctx.answers.get(question.columns_from)
@@ -85,6 +89,8 @@ def _column_list(names: list[str]) -> dict[str, str]:
 
 
 def check_column(question: Question, value: str, ctx: AnswerContext) -> str:
+    from support_system.jobs.tables import is_numeric_column
+
     table = source_table(question, ctx)
     if table is None:
         return value
@@ -142,6 +148,8 @@ def _types_text(question: Question) -> str:
 
 
 def check_file(question: Question, raw: Any, ctx: AnswerContext) -> str:
+    from support_system.jobs.tables import read_table
+
     if not isinstance(raw, (str, Path)):
         raise invalid_answer(question, "not_text")
     text = str(raw).strip().strip('"').strip("'")
@@ -173,6 +181,8 @@ def column_choices(
 
     Only columns of the right kind are listed for `column_type: number`.
     """
+    from support_system.jobs.tables import is_numeric_column
+
     try:
         table = source_table(question, AnswerContext(lang="en", base_dir=base_dir, answers=answers))
     except AnswerInvalid:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,7 +21,6 @@ from support_system.jobs.answer_sources import AnswerContext, column_choices, so
 from support_system.jobs.answers import validate_answer
 from support_system.jobs.definitions import TEXT_TYPES, Job, Question, QuestionType
 from support_system.jobs.flow import visible_questions
-from support_system.jobs.tables import is_numeric_column
 
 if TYPE_CHECKING:
     from support_system.rag.retrieve import Hit
@@ -47,6 +47,8 @@ def _column_proposal(
     question: Question, answers: Mapping[str, Any], base_dir: Path | None
 ) -> str | None:
     """A column of the right kind that no other answer uses yet (x and y should differ)."""
+    from support_system.jobs.tables import is_numeric_column  # pandas: ~1 s to import
+
     try:
         table = source_table(question, AnswerContext(lang="en", base_dir=base_dir, answers=answers))
     except AnswerInvalid:
@@ -246,3 +248,40 @@ def _ask_model(
         purpose="propose-answer",
     )
     return result.parsed.value
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What "decide for me" offers, and the person's own passages it was based on."""
+
+    value: Any
+    knowledge: list[Hit]
+
+
+def decide_for_me(
+    job: Job,
+    question: Question,
+    answers: Mapping[str, Any],
+    lang: str,
+    *,
+    model: str | None = None,
+    base_dir: Path | None = None,
+    project_id: int | None = None,
+) -> Proposal:
+    """`propose_answer`, with the knowledge base consulted first for `decide: llm` questions.
+
+    The search asks for the job and the question together ("Shop page Opening hours"),
+    over the shared documents and this project's own; the passages found are returned
+    so the page can name its sources next to the proposal.
+    """
+    from support_system.rag.context import knowledge_for
+
+    hits = (
+        knowledge_for(f"{job.title.get(lang)} {question.label.get(lang)}", project=project_id)
+        if question.decide == "llm"
+        else []
+    )
+    value = propose_answer(
+        job, question, answers, lang, model=model, base_dir=base_dir, knowledge=hits
+    )
+    return Proposal(value=value, knowledge=hits)

@@ -77,3 +77,12 @@ def suggest_jobs(text: str, *, limit: int = 3) -> list[Suggestion]:
             scored.append(Suggestion(job, round(score, 3)))
     scored.sort(key=lambda s: (-s.score, s.job.id))
     return scored[:limit]
+
+
+def find_jobs(query: str = "", kind: str = "all") -> list[Job]:
+    """The catalogue as the job page lists it: best matches for `query` first (only
+    matches when there is a query), of one kind unless `kind` is "all"."""
+    jobs = list(load_catalogue().values())
+    if query.strip():
+        jobs = [s.job for s in suggest_jobs(query, limit=len(jobs))]
+    return [job for job in jobs if kind == "all" or job.kind == kind]

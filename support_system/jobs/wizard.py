@@ -24,12 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from support_system.core.errors import AnswerInvalid
 from support_system.data.db import session_scope
-from support_system.data.models import WizardSession, WizardStatus
-from support_system.data.repositories import create_wizard_session, save_answer
+from support_system.data.repositories import (
+    create_wizard_session,
+    get_wizard_session,
+    recent_in_progress,
+    save_answer,
+)
+from support_system.data.schema import WizardSession, WizardStatus
 from support_system.jobs.answers import validate_answer
 from support_system.jobs.catalogue import get_job
 from support_system.jobs.definitions import Job, Question
@@ -108,7 +111,7 @@ def _state(row: WizardSession) -> WizardState:
 
 
 def _row(session: Any, session_id: int, *, lock: bool = False) -> WizardSession:
-    row = session.get(WizardSession, session_id, with_for_update=lock, populate_existing=True)
+    row = get_wizard_session(session, session_id, lock=lock)
     if row is None:
         raise WizardNotFound(f"wizard session {session_id} does not exist")
     return row
@@ -188,7 +191,6 @@ def back(session_id: int) -> WizardState:
             position = [q.id for q in visible].index(state.question.id)
             target = visible[max(position - 1, 0)]
         row.current_step = state.job.questions.index(target)
-        session.commit()
         return _state(row)
 
 
@@ -200,7 +202,6 @@ def go_to(session_id: int, question_id: str) -> WizardState:
         question = job.question(question_id)
         if question.id in {q.id for q in visible_questions(job, row.answers or {})}:
             row.current_step = job.questions.index(question)
-            session.commit()
         return _state(row)
 
 
@@ -208,7 +209,6 @@ def _set_status(session_id: int, status: WizardStatus) -> WizardState:
     with session_scope() as session:
         row = _row(session, session_id, lock=True)
         row.status = status
-        session.commit()
         return _state(row)
 
 
@@ -250,15 +250,7 @@ def latest_unfinished(user_id: int) -> WizardState | None:
     from support_system.core.errors import UnknownJob
 
     with session_scope() as session:
-        rows = session.scalars(
-            select(WizardSession)
-            .where(
-                WizardSession.user_id == user_id, WizardSession.status == WizardStatus.IN_PROGRESS
-            )
-            .order_by(WizardSession.updated_at.desc(), WizardSession.id.desc())
-            .limit(20)
-        ).all()
-        for row in rows:
+        for row in recent_in_progress(session, user_id):
             try:
                 return _state(row)
             except UnknownJob:

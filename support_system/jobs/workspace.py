@@ -29,16 +29,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import Session
-
 from support_system.core.errors import InvalidUpload, UnknownJob
 from support_system.core.settings import get_settings
-from support_system.data.db import session_scope
-from support_system.data.models import Artifact, Project, WizardSession, WizardStatus
-from support_system.data.repositories import create_wizard_session
+from support_system.data import repositories as repo
+from support_system.data.db import Session, session_scope
+from support_system.data.schema import Project, WizardSession, WizardStatus
 from support_system.jobs import wizard
 from support_system.jobs.catalogue import get_job
+from support_system.jobs.definitions import Question, QuestionType
 from support_system.jobs.errors import ProjectNameInvalid, ProjectNotFound
 from support_system.jobs.flow import progress
 
@@ -139,7 +137,7 @@ def _clean_name(name: str) -> str:
 
 
 def _project(session: Session, project_id: int) -> Project:
-    project = session.get(Project, project_id)
+    project = repo.get_project(session, project_id)
     if project is None:
         raise ProjectNotFound(f"project {project_id} does not exist")
     return project
@@ -156,40 +154,28 @@ def create_project(
     job = get_job(job_id)
     title = _clean_name(name) if name is not None else job.title.get(lang)[:MAX_NAME_LENGTH]
     with session_scope() as session:
-        project = Project(owner_id=user_id, name=title)
-        session.add(project)
+        project = repo.create_project_row(session, user_id, title)
     try:
         row = wizard.start(user_id, job.id, lang, project_id=project.id)
     except BaseException:
         # No project without a session: the list would show an entry that opens nothing.
         with session_scope() as session:
-            session.execute(delete(Project).where(Project.id == project.id))
+            repo.delete_project_row(session, project.id)
         raise
     return project.id, row.id
-
-
-def _latest_session_row(session: Session, project_id: int) -> WizardSession | None:
-    return session.scalars(
-        select(WizardSession)
-        .where(WizardSession.project_id == project_id)
-        .order_by(WizardSession.created_at.desc(), WizardSession.id.desc())
-        .limit(1)
-    ).first()
 
 
 def latest_session(project_id: int) -> int | None:
     """The newest wizard session of a project (the one to continue), or None."""
     with session_scope() as session:
-        row = _latest_session_row(session, project_id)
+        row = repo.latest_project_session(session, project_id)
         return None if row is None else row.id
 
 
 def project_for_session(session_id: int) -> int | None:
     """The project a wizard session belongs to; None when it has none (or does not exist)."""
     with session_scope() as session:
-        return session.scalar(
-            select(WizardSession.project_id).where(WizardSession.id == session_id)
-        )
+        return repo.session_project_id(session, session_id)
 
 
 def _progress(row: WizardSession) -> tuple[int, int]:
@@ -200,21 +186,8 @@ def _progress(row: WizardSession) -> tuple[int, int]:
 
 
 def _summary(session: Session, project: Project) -> ProjectSummary:
-    latest = _latest_session_row(session, project.id)
-    # Artifacts may be recorded against the session only; count those too.
-    owned = or_(
-        Artifact.project_id == project.id,
-        Artifact.session_id.in_(
-            select(WizardSession.id).where(WizardSession.project_id == project.id)
-        ),
-    )
-    count = session.scalar(select(func.count()).select_from(Artifact).where(owned)) or 0
-    last_ok = session.scalar(
-        select(Artifact.checks_passed)
-        .where(owned)
-        .order_by(Artifact.created_at.desc(), Artifact.id.desc())
-        .limit(1)
-    )
+    latest = repo.latest_project_session(session, project.id)
+    count, last_ok = repo.project_artifact_stats(session, project.id)
     answered, total = _progress(latest) if latest is not None else (0, 0)
     updated = project.updated_at
     if latest is not None and latest.updated_at > updated:
@@ -228,8 +201,8 @@ def _summary(session: Session, project: Project) -> ProjectSummary:
         answered=answered,
         total=total,
         updated_at=updated,
-        artifact_count=int(count),
-        last_ok=None if last_ok is None else bool(last_ok),
+        artifact_count=count,
+        last_ok=last_ok,
     )
 
 
@@ -240,7 +213,7 @@ def list_projects(user_id: int) -> list[ProjectSummary]:
     the project the person was just in is at the top.
     """
     with session_scope() as session:
-        projects = session.scalars(select(Project).where(Project.owner_id == user_id)).all()
+        projects = repo.list_user_projects(session, user_id)
         summaries = [_summary(session, project) for project in projects]
     return sorted(summaries, key=lambda s: (s.updated_at, s.id), reverse=True)
 
@@ -305,7 +278,7 @@ def duplicate_project(
     """
     with session_scope() as session:
         source = _project(session, project_id)
-        latest = _latest_session_row(session, project_id)
+        latest = repo.latest_project_session(session, project_id)
         if latest is None:
             raise wizard.WizardNotFound(f"project {project_id} has no wizard session to copy")
         suffix = f" {copy_suffix.strip()}" if copy_suffix.strip() else ""
@@ -315,11 +288,10 @@ def duplicate_project(
     new_id: int | None = None
     try:
         with session_scope() as session:
-            project = Project(owner_id=user_id, name=name)
-            session.add(project)
-            session.flush()
-            new_id = project.id
-            row = create_wizard_session(session, user_id, job_id, language=lang, project_id=new_id)
+            new_id = repo.create_project_row(session, user_id, name).id
+            row = repo.create_wizard_session(
+                session, user_id, job_id, language=lang, project_id=new_id
+            )
             new_dir = project_dir(new_id).resolve()
             row.answers = _copy_files(answers, old_dir, new_dir, row.id, {})
             row.current_step = step
@@ -348,7 +320,7 @@ def delete_project(project_id: int) -> None:
     a surprise. Taking a page offline is a separate, explicit action.
     """
     with session_scope() as session:
-        session.execute(delete(Project).where(Project.id == project_id))
+        repo.delete_project_row(session, project_id)
     shutil.rmtree(_project_path(project_id), ignore_errors=True)
 
 
@@ -362,11 +334,7 @@ def latest_artifact(session_id: int) -> ArtifactInfo | None:
     a preview page never offers a result it cannot show.
     """
     with session_scope() as session:
-        rows = session.scalars(
-            select(Artifact)
-            .where(Artifact.session_id == session_id)
-            .order_by(Artifact.version.desc(), Artifact.id.desc())
-        ).all()
+        rows = repo.session_artifacts(session, session_id)
     for row in rows:
         path = Path(row.path)
         if path.exists():
@@ -474,3 +442,27 @@ def save_upload(session_id: int, filename: str, data: bytes, *, allowed_types: l
         )
     folder = _session_base(session_id).resolve() / "uploads" / str(session_id)
     return _store(folder, name, data)
+
+
+def answer_question(
+    session_id: int,
+    question: Question,
+    raw: Any,
+    lang: str,
+    *,
+    base_dir: Path | None = None,
+    upload: tuple[str, bytes] | None = None,
+) -> wizard.WizardState:
+    """Save the answer to `question` the way the question page submits it.
+
+    For a file question the uploaded file (name, bytes) is kept in the project first and
+    its path becomes the answer; with no new upload the file already given stays. Raises
+    InvalidUpload or AnswerInvalid with nothing saved.
+    """
+    if question.type == QuestionType.FILE:
+        if upload is not None:
+            name, data = upload
+            raw = str(save_upload(session_id, name, data, allowed_types=question.file_types))
+        else:
+            raw = wizard.resume(session_id).answers.get(question.id)
+    return wizard.answer(session_id, question.id, raw, lang, base_dir=base_dir)

@@ -177,7 +177,7 @@ class LaunchedApp:
         self.stop()
 
 
-_RUNNING: set[LaunchedApp] = set()
+_RUNNING: set[LaunchedApp] = set()  # started here and not stopped yet; ended at exit
 # PR_SET_PDEATHSIG (bwrap --die-with-parent) fires when the *thread* that started the
 # process ends. Streamlit runs each rerun in a short-lived thread, so the app is
 # started from this one long-lived thread instead and lives as long as the process.
@@ -355,11 +355,6 @@ def _wait_gone(pid: int, seconds: float = 5.0) -> None:
     deadline = time.monotonic() + seconds
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
-
-
-def running_apps() -> list[LaunchedApp]:
-    """Apps started by this process and not yet stopped (the UI shows them)."""
-    return [app for app in _RUNNING if app.running()]
 
 
 @atexit.register

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from support_system.core.i18n import t
 from support_system.jobs.definitions import Question, QuestionType
+from support_system.jobs.spec import answer_text
 from support_system.speech.commands import match_command, normalise
 
 _YES = {"en": {"yes", "yeah", "yep", "sure", "right"}, "ja": {"はい", "ええ", "うん", "そうです"}}
@@ -95,3 +97,64 @@ def question_script(question: Question, lang: str) -> str:
     if not question.required:
         parts.append(t("ui.questions.optional", lang))
     return "\n".join(p.strip() for p in parts if p and p.strip())
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a recording on a question page means: a spoken command (next, back, …), a
+    value for the field, or neither (`not_understood`, with the options to say instead)."""
+
+    command: str | None = None
+    value: Any | None = None
+    options: list[str] | None = None
+
+    @property
+    def not_understood(self) -> bool:
+        return self.command is None and self.value is None
+
+
+def interpret(
+    question: Question,
+    heard: str,
+    lang: str,
+    *,
+    voice_mode: bool,
+    columns: list[str] | None = None,
+) -> Heard:
+    """Decide whether `heard` is a command or an answer to `question`.
+
+    Commands are only listened for in voice mode (otherwise a person dictating "next
+    week" would move the wizard on), and on a yes/no question "yes" and "no" are the
+    answer, not commands.
+    """
+    command = match_command(heard, lang) if voice_mode else None
+    if command in ("yes", "no") and question.type == QuestionType.YES_NO:
+        command = None
+    if command:
+        return Heard(command=command)
+    value = spoken_value(question, heard, lang, columns=columns)
+    if value is None:
+        return Heard(options=columns or [c.label.get(lang) for c in question.choices])
+    return Heard(value=value)
+
+
+_TYPED = (
+    QuestionType.TEXT,
+    QuestionType.LONG_TEXT,
+    QuestionType.NUMBER,
+    QuestionType.LIST,
+    QuestionType.RECORDS,
+    QuestionType.COLOR,
+)
+
+
+def confirmed_answer(question: Question, shown: Any, lang: str) -> Any:
+    """What a spoken "next" submits for the value shown in the field.
+
+    Typed fields submit their text, as if the person had pressed the button with it in
+    the box (so the wizard's validation sees what a keyboard user's would); choice,
+    yes/no and column fields submit the value itself.
+    """
+    if question.type in _TYPED and not question.columns_from:
+        return answer_text(question, shown, lang)
+    return shown

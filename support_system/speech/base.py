@@ -1,10 +1,12 @@
-"""The two engine interfaces and the audio helpers every engine shares.
+"""What speech engines return (`Transcript`, `Speech`) and the audio helpers they share.
 
-An engine is a small class with a `name`, the `languages` it handles and one method
-(`transcribe` or `synthesize`). Engines load their model lazily on first use and keep
-it (loading is the slow part: see bench/speech.py), and raise `EngineUnavailable` from
-`check()` when their package or model is missing, so settings and the UI can say what
-to install instead of failing at the first word.
+An engine is a small class registered by name in `speech.engines` and built with the
+`SpeechSettings`. It has a `name`, the `languages` it handles (empty: any), `check(lang)`
+and its work: `transcribe(audio, lang, grammar=None)` for recognition, or
+`voices(lang)` and `synthesize(text, lang, voice=None)` for speech. Engines load their
+model lazily on first use and keep it (loading is the slow part: see bench/speech.py),
+and raise `EngineUnavailable` from `check()` when their package or model is missing, so
+settings and the UI can say what to install instead of failing at the first word.
 """
 
 from __future__ import annotations
@@ -12,11 +14,9 @@ from __future__ import annotations
 import io
 import wave
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
-from support_system.core.settings import SpeechSettings
 from support_system.speech.errors import InvalidAudio
 
 #: What every STT engine is given: 16 kHz mono float32 in [-1, 1] (Whisper's and Vosk's rate,
@@ -46,41 +46,6 @@ class Speech:
     @property
     def seconds(self) -> float:
         return wav_duration(self.wav)
-
-
-@runtime_checkable
-class SpeechToText(Protocol):
-    name: ClassVar[str]
-    languages: ClassVar[frozenset[str]]  # empty = any language the model knows
-
-    def __init__(self, settings: SpeechSettings) -> None: ...
-
-    def check(self, lang: str) -> None:
-        """Raise EngineUnavailable when the package or model for `lang` is missing (cheap:
-        no model loading)."""
-
-    def transcribe(
-        self, audio: np.ndarray, lang: str, *, grammar: list[str] | None = None
-    ) -> Transcript:
-        """Recognise 16 kHz mono float32 audio. `grammar` limits the result to those phrases
-        (engines that cannot constrain decoding pick the closest phrase afterwards)."""
-        ...
-
-
-@runtime_checkable
-class TextToSpeech(Protocol):
-    name: ClassVar[str]
-    languages: ClassVar[frozenset[str]]
-
-    def __init__(self, settings: SpeechSettings) -> None: ...
-
-    def check(self, lang: str) -> None: ...
-
-    def voices(self, lang: str) -> list[str]:
-        """Voice names usable for `lang` (the first is the default)."""
-        ...
-
-    def synthesize(self, text: str, lang: str, voice: str | None = None) -> Speech: ...
 
 
 def read_wav(data: bytes) -> np.ndarray:

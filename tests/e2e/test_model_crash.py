@@ -113,7 +113,7 @@ def test_the_page_survives_sigill_and_sigkill_of_the_model_mid_reply(app: Runnin
     from support_system.agents.dialog import history
     from support_system.data import repositories as repo
     from support_system.data.db import session_scope
-    from support_system.data.models import MessageType
+    from support_system.data.schema import MessageType
 
     with app_state(app):
         with session_scope() as session:

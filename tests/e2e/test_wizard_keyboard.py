@@ -46,6 +46,7 @@ TEXT = {
         "result": "結果（第",
         "download": "zip ファイルでダウンロード",
         "progress": "{total} 問中 {step} 問目",
+        "upload": "ファイルを選ぶ",
         "launch": "プログラムを開く",
         "stop": "プログラムを止める",
     },
@@ -58,6 +59,7 @@ TEXT = {
         "result": "Result (version",
         "download": "Download as a zip file",
         "progress": "Question {step} of {total}",
+        "upload": "Upload",
         "launch": "Open the program",
         "stop": "Stop the program",
     },
@@ -178,7 +180,7 @@ def _choose_radio(page, option: str) -> None:
     pytest.fail(f"radio option {option!r} not reachable with arrow keys")
 
 
-def _choose_file(page, path: Path) -> None:
+def _choose_file(page, path: Path, lang: str) -> None:
     """Enter on the focused Upload button opens the file chooser; the file is picked there.
 
     Streamlit sometimes redraws the uploader just after the page looks idle, and a key
@@ -187,7 +189,7 @@ def _choose_file(page, path: Path) -> None:
     """
     for _ in range(3):
         wait_idle(page)
-        wait_focus(page, button("Upload"))
+        wait_focus(page, button(TEXT[lang]["upload"]))
         try:
             with page.expect_file_chooser(timeout=5_000) as chooser:
                 page.keyboard.press("Enter")
@@ -288,11 +290,11 @@ def test_csv_summary_from_home_to_publish_with_the_keyboard_only(
             "表（CSV）の集計" if lang == "ja" else "Summarise a spreadsheet (CSV)",
         )
         _expect_question(page, lang, 1, 4)
-        el = wait_focus(page, button("Upload"))
-        assert el.get("tag") == "button" and "Upload" in el.get("text", ""), (
+        el = wait_focus(page, button(TEXT[lang]["upload"]))
+        assert el.get("tag") == "button" and TEXT[lang]["upload"] in el.get("text", ""), (
             f"focus should be on the file chooser button: {el}"
         )
-        _choose_file(page, case["file"])
+        _choose_file(page, case["file"], lang)
         page.get_by_text(Path(case["file"]).name).first.wait_for(timeout=30_000)
         _submit(page, lang)
         for step, choice in enumerate(case["choices"], start=2):

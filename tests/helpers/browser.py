@@ -302,8 +302,8 @@ def seed_project(
 
 
 def set_preferences(app: RunningApp, **changes: Any) -> None:
+    from support_system.accounts.preferences import update_preferences
     from support_system.data.db import session_scope
-    from support_system.data.preferences import update_preferences
     from support_system.data.repositories import ensure_local_user
 
     with app_state(app):

@@ -30,14 +30,11 @@ def _owner(name: str, modules: dict[str, Path]) -> str | None:
     return name or None
 
 
-def imported_modules(path: Path, module: str, modules: dict[str, Path]) -> set[str]:
-    """The modules of `modules` that `module` (stored at `path`) imports.
+def imported_names(path: Path, package: str = "") -> set[str]:
+    """Every dotted name the file imports: `import a.b` → a.b; `from a import b` → a.b.
 
-    `from pkg import sub` depends on the submodule `sub`, not on `pkg/__init__.py`: the
-    package's own start-up is implied by every import below it and would make any
-    package that re-exports its submodules look like a cycle.
+    Relative imports resolve against `package` (the dotted package the file is in).
     """
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -49,10 +46,19 @@ def imported_modules(path: Path, module: str, modules: dict[str, Path]) -> set[s
                 source = ".".join(base + ([node.module] if node.module else []))
             else:
                 source = node.module or ""
-            for alias in node.names:
-                submodule = f"{source}.{alias.name}"
-                names.add(submodule if submodule in modules else source)
-    owners = {_owner(name, modules) for name in names}
+            names.update(f"{source}.{alias.name}" for alias in node.names)
+    return names
+
+
+def imported_modules(path: Path, module: str, modules: dict[str, Path]) -> set[str]:
+    """The modules of `modules` that `module` (stored at `path`) imports.
+
+    `from pkg import sub` depends on the submodule `sub`, not on `pkg/__init__.py`: the
+    package's own start-up is implied by every import below it and would make any
+    package that re-exports its submodules look like a cycle.
+    """
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    owners = {_owner(name, modules) for name in imported_names(path, package)}
     return {owner for owner in owners if owner is not None and owner != module}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -22,6 +23,10 @@ def test_models_test_prints_a_real_generation_and_tokens_per_second(settings) ->
     assert tokens > 3 and rate > 0  # a figure is printed; speed targets live in bench/
     assert lines[0].strip(), "no generated text before the figures"
     assert "model: qwen2.5-coder-0.5b" in done.stdout
+    # Logs go to the state dir's app.log as JSON, never between the command's own lines.
+    log = (settings.state_dir / "logs" / "app.log").read_text(encoding="utf-8")
+    events = [json.loads(line)["event"] for line in log.splitlines()]
+    assert events and '"event"' not in done.stdout + done.stderr
 
 
 def test_models_list_shows_every_registry_entry_with_status(settings) -> None:

@@ -14,7 +14,7 @@ def test_chat_with_an_agent_streams_saves_and_continues(db) -> None:
     from support_system.agents.dialog import history
     from support_system.agents.library import get_agent
     from support_system.data.db import session_scope
-    from support_system.data.models import Conversation
+    from support_system.data.schema import Conversation
 
     first = run_cli(
         "chat", "--agent", "reviewer", "--max-tokens", "16", "--lang", "en", "Say hello."

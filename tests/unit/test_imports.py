@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support_system.core.settings import PROJECT_ROOT
-from tests.helpers.imports import cycles, import_graph
+from tests.helpers.imports import cycles, import_graph, imported_names, module_files
 
 
 def test_support_system_has_no_import_cycles() -> None:
@@ -53,3 +53,69 @@ def test_relative_imports_and_package_attributes_resolve(tmp_path: Path) -> None
     assert graph["pkg.sub.leaf"] == {"pkg.other"}
     assert graph["pkg.other"] == {"pkg"}
     assert cycles(graph) == [["pkg", "pkg.other", "pkg.sub.leaf"]]
+
+
+# Which top-level parts of support_system each part may import: services (agents, jobs,
+# generators, …) sit on ai, data and core; data only on core; core on nothing.
+ALLOWED_BELOW = {
+    "core": set(),
+    "data": {"core"},
+    "ai": {"core", "data"},
+    "accounts": {"core", "data"},
+}
+
+
+def _part(module: str) -> str:
+    return module.split(".")[1] if module.count(".") else module
+
+
+def test_the_lower_layers_import_nothing_above_them() -> None:
+    graph = import_graph(PROJECT_ROOT / "support_system")
+    upward = sorted(
+        f"{module} imports {target}"
+        for module, targets in graph.items()
+        if _part(module) in ALLOWED_BELOW
+        for target in targets
+        if _part(target) != _part(module) and _part(target) not in ALLOWED_BELOW[_part(module)]
+    )
+    assert upward == []
+
+
+def _ui_files() -> list[Path]:
+    files = sorted((PROJECT_ROOT / "ui").rglob("*.py"))
+    assert len(files) > 10  # every page and component was read
+    return files
+
+
+def test_pages_reach_the_database_only_through_services() -> None:
+    reaching = sorted(
+        f"{path.relative_to(PROJECT_ROOT)} imports {name}"
+        for path in _ui_files()
+        for name in imported_names(path)
+        if name == "support_system.data" or name.startswith(("support_system.data.", "sqlalchemy"))
+    )
+    assert reaching == []
+
+
+def test_the_package_never_imports_streamlit() -> None:
+    modules = module_files(PROJECT_ROOT / "support_system")
+    importing = sorted(
+        module
+        for module, path in modules.items()
+        if any(name.split(".")[0] == "streamlit" for name in imported_names(path, module))
+    )
+    assert importing == []
+
+
+def test_only_the_data_layer_talks_to_a_database() -> None:
+    """Every query goes through `support_system/data` (repositories, session scope)."""
+    modules = module_files(PROJECT_ROOT / "support_system")
+    drivers = ("sqlalchemy", "sqlite3", "psycopg")
+    outside = sorted(
+        f"{module} imports {name}"
+        for module, path in modules.items()
+        if not module.startswith("support_system.data")
+        for name in imported_names(path, module)
+        if name.split(".")[0] in drivers
+    )
+    assert outside == []

@@ -7,6 +7,8 @@ documented patches do it from the page itself:
 * `theme.css` holds the dark and high-contrast themes as CSS on top of Streamlit's light
   base theme (started with `--theme.base light`); font size scales the root `rem`, which
   every Streamlit size derives from, so the whole page grows, not just paragraphs.
+* Streamlit's other own words (hints, uploader, recorder, sidebar labels) are put into
+  the person's language by streamlit_text.py, the same way.
 * A script (st.html with JavaScript, run in the app's own document — our code, never
   generated content) sets `<html lang>`, translates Streamlit's own skip link, gives
   the file drop zone a valid role and audio players a name (see the script), and moves
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.streamlit_text import translate_streamlit
 from support_system.core.i18n import t
 
 THEME_CSS = Path(__file__).with_name("theme.css")
@@ -118,7 +121,8 @@ _FOCUS_JS = """
 
 
 def apply_chrome(lang: str, theme: str, font_scale: int) -> None:
-    """Theme, font size, `<html lang>` and the skip link for this run of the page."""
+    """Theme, font size, `<html lang>`, the skip link and Streamlit's own words
+    (streamlit_text.py) for this run of the page."""
     css = THEME_CSS.read_text(encoding="utf-8")
     st.html(f"<style>html {{ font-size: {int(font_scale)}%; }}\n{css}</style>")
     cfg = {
@@ -128,6 +132,7 @@ def apply_chrome(lang: str, theme: str, font_scale: int) -> None:
         "audio": t("ui.voice.audio_label", lang),
     }
     st.html(_CHROME_JS % {"cfg": json.dumps(cfg, ensure_ascii=False)}, unsafe_allow_javascript=True)
+    translate_streamlit(lang)
 
 
 def move_focus(target: str = "field") -> None:

@@ -79,3 +79,11 @@ def render_field(
     if kind in (QuestionType.LONG_TEXT, QuestionType.LIST, QuestionType.RECORDS):
         return st.text_area(label, value=text, key=key, max_chars=question.max_length, height=140)
     return st.text_input(label, value=text, key=key, max_chars=question.max_length)
+
+
+def submitted_value(question: Question, key: str) -> Any:
+    """What the field drawn with `key` held when its form was sent, read from the session
+    state before the page draws anything (so Next can be handled in the same run)."""
+    if question.type == QuestionType.MULTI_CHOICE:
+        return [c.value for c in question.choices if st.session_state.get(f"{key}-{c.value}")]
+    return st.session_state.get(key)

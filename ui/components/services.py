@@ -33,7 +33,12 @@ def site_base_url() -> str:
 
 @st.cache_resource(show_spinner=False)
 def housekeeping() -> int:
-    """Once per app process: close generations a crash or restart cut off."""
+    """Once per app process: logs (secrets masked) to the state dir's logs/app.log and
+    stderr, then close generations a crash or restart cut off."""
+    from support_system.core.logging import configure_logging
+    from support_system.core.settings import get_settings
     from support_system.generators.runs import recover_interrupted
 
+    settings = get_settings()
+    configure_logging(settings.state_dir / "logs", settings.log_level)
     return recover_interrupted()

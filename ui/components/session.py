@@ -14,9 +14,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from support_system.data.db import session_scope
-from support_system.data.preferences import Preferences, load_preferences
-from support_system.data.repositories import ensure_local_user
+from support_system.accounts.preferences import Preferences, load_preferences
+from support_system.accounts.users import local_user_id
 from support_system.jobs import wizard
 
 VIEWS_DIR = Path(__file__).resolve().parents[1] / "views"
@@ -24,8 +23,7 @@ VIEWS_DIR = Path(__file__).resolve().parents[1] / "views"
 
 def user_id() -> int:
     if "user_id" not in st.session_state:
-        with session_scope() as session:
-            st.session_state.user_id = ensure_local_user(session).id
+        st.session_state.user_id = local_user_id()
     return st.session_state.user_id
 
 

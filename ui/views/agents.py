@@ -8,28 +8,28 @@ its index row are written by `agents.library`.
 from __future__ import annotations
 
 import streamlit as st
-import yaml
 from components.chrome import move_focus
+from components.names import model_label, role_name, skill_name
 from components.session import user_id
 
-from support_system.agents.definitions import TONES, AgentDefinition, parse_agent
+from support_system.agents.definitions import TONES, agent_from_form
 from support_system.agents.errors import AgentFileError
 from support_system.agents.library import (
     StoredAgent,
     create_agent,
     delete_agent,
+    form_choices,
     list_agents,
     update_agent,
 )
-from support_system.agents.prompting import ROLE_TEMPLATES
 from support_system.ai import get_registry
-from support_system.ai.prompts import template_names
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
+from support_system.core.languages import LANGUAGES
 from support_system.core.settings import get_settings
 
 lang: str = st.session_state.get("lang", get_settings().language)
-LANGUAGE_CHOICES = ["auto", "ja", "en"]
+LANGUAGE_CHOICES = ["auto", *LANGUAGES]
 # Where a checked field's problem is shown: the form's label for the field the file names.
 FIELD_LABELS = {
     "name": "name",
@@ -63,37 +63,8 @@ def _card(agent: StoredAgent) -> None:
             "ui.agents.card_line",
             lang,
             tones=_words(d.tones, "ui.agents.tone_names"),
-            skills=_words(d.skills),
+            skills=_words([skill_name(skill, lang) for skill in d.skills]),
         )
-    )
-
-
-def _definition(values: dict) -> AgentDefinition:
-    """The form's values, checked as an agent file would be (AgentFileError if not valid)."""
-    front = {
-        "name": values["name"].strip(),
-        "display_name": {
-            "ja": values["display_name_ja"].strip(),
-            "en": values["display_name_en"].strip(),
-        },
-        "description": {
-            "ja": values["description_ja"].strip(),
-            "en": values["description_en"].strip(),
-        },
-        "gender": values["gender"].strip(),
-        "background": values["background"].strip(),
-        "personalities": [
-            p.strip() for p in values["personalities"].replace("、", ",").split(",") if p.strip()
-        ],
-        "roles": values["roles"],
-        "tones": values["tones"],
-        "skills": values["skills"],
-        "preferred_model": values["preferred_model"] or None,
-        "language": None if values["language"] == "auto" else values["language"],
-    }
-    header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
-    return parse_agent(
-        f"---\n{header}---\n{values['persona'].strip()}\n", file=front["name"] or "-"
     )
 
 
@@ -176,19 +147,8 @@ if current:
     )
 error_slot = st.empty()  # a problem is shown right above the form
 
+roles, skills = form_choices(everyone)
 registry = get_registry()
-roles = sorted(
-    {
-        name.removeprefix(f"{ROLE_TEMPLATES}/")
-        for name in template_names()
-        if name.startswith(f"{ROLE_TEMPLATES}/")
-    }
-    | {r for a in everyone for r in a.definition.roles}
-)
-skills = sorted(
-    {s for a in everyone for s in a.definition.skills}
-    | {s for spec in registry.models for s in spec.skills}
-)
 models = ["", *registry.names()]
 version = st.session_state.get("agent_form_version", 0)
 with st.container(key="agent-form"), st.form(f"agent-form-{version}"):
@@ -229,18 +189,23 @@ with st.container(key="agent-form"), st.form(f"agent-form-{version}"):
             roles,
             accept_new_options=True,
             default=current.roles if current else ["default"],
+            format_func=lambda role: role_name(role, lang),
+            placeholder=t("streamlit.select.placeholder_add", lang),
         ),
         "tones": st.multiselect(
             t("ui.agents.tones", lang),
             list(TONES),
             default=current.tones if current else [],
             format_func=lambda tone: t(f"ui.agents.tone_names.{tone}", lang),
+            placeholder=t("streamlit.select.placeholder_many", lang),
         ),
         "skills": st.multiselect(
             t("ui.agents.skills", lang),
             skills,
             accept_new_options=True,
             default=current.skills if current else [],
+            format_func=lambda skill: skill_name(skill, lang),
+            placeholder=t("streamlit.select.placeholder_add", lang),
         ),
         "preferred_model": st.selectbox(
             t("ui.agents.preferred_model", lang),
@@ -249,8 +214,11 @@ with st.container(key="agent-form"), st.form(f"agent-form-{version}"):
             if current and current.preferred_model in models
             else 0,
             format_func=lambda name: (
-                registry.get(name).label if name else t("ui.agents.default_model", lang)
+                model_label(registry.get(name), lang)
+                if name
+                else t("ui.agents.default_model", lang)
             ),
+            placeholder=t("streamlit.select.placeholder", lang),
         ),
         "language": st.radio(
             t("ui.agents.language", lang),
@@ -270,7 +238,7 @@ with st.container(key="agent-form"), st.form(f"agent-form-{version}"):
 if saved:
     problem: str | None = None
     try:
-        agent = _definition(values)
+        agent = agent_from_form(values)
         stored = update_agent(uid, editing, agent) if editing else create_agent(uid, agent)
     except AgentFileError as error:
         field = (

@@ -268,6 +268,7 @@ with st.form("auto-form"):
             f"{jobs[j].icon} {jobs[j].title.get(lang)}" if j else t("ui.auto.job_auto", lang)
         ),
         key="auto-job",
+        placeholder=t("streamlit.select.placeholder", lang),
     )
     pause_plan = st.checkbox(t("ui.auto.pause_plan", lang), key="auto-pause-plan")
     pause_publish = st.checkbox(t("ui.auto.pause_publish", lang), key="auto-pause-publish")
@@ -296,7 +297,11 @@ else:
     cols = st.columns([3, 1], vertical_alignment="bottom")
     with cols[0]:
         chosen = st.selectbox(
-            t("ui.auto.recent_label", lang), list(names), format_func=names.get, key="auto-recent"
+            t("ui.auto.recent_label", lang),
+            list(names),
+            format_func=names.get,
+            key="auto-recent",
+            placeholder=t("streamlit.select.placeholder", lang),
         )
     with cols[1]:
         if st.button(t("ui.auto.open", lang), key="auto-open"):

@@ -13,17 +13,16 @@ import json
 
 import streamlit as st
 from components.chrome import move_focus
+from components.names import skill_name
 from components.session import go, open_session, preferences, user_id
 from components.voice import forget_recording, read_aloud_button, speak_stream, voice_input
 
-from support_system.agents.dialog import chat, history
+from support_system.agents.dialog import chat, conversations, history
+from support_system.agents.handover import handover, jobs_for_handover
 from support_system.agents.library import StoredAgent, list_agents
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
-from support_system.data import repositories as repo
-from support_system.data.db import session_scope
-from support_system.data.models import MessageType
 
 lang: str = st.session_state.get("lang", get_settings().language)
 MAX_TOKENS = 256  # replies of a few paragraphs; the small local model is slow beyond that
@@ -72,7 +71,7 @@ def _card(agent: StoredAgent) -> str:
         lang,
         description=d.description.get(lang),
         tones=_words(d.tones, "ui.agents.tone_names"),
-        skills=_words(d.skills),
+        skills=_words([skill_name(skill, lang) for skill in d.skills]),
     )
 
 
@@ -117,7 +116,6 @@ conversation_id: int | None = st.session_state.get("chat_conversation")
 log_box = st.container(key="chat-log")
 with log_box:
     shown = history(conversation_id) if conversation_id else []
-    shown = [m for m in shown if m.type != MessageType.EVENT]
     if not shown:
         empty_note = st.empty()
         empty_note.caption(t("ui.chat.empty", lang))
@@ -131,7 +129,7 @@ with log_box:
         with st.chat_message("user" if mine else "assistant"):
             st.markdown(f"**{t('ui.chat.you', lang) if mine else speaker}**")
             st.markdown(message.content)
-            if message.type == MessageType.PARTIAL:
+            if message.is_partial:
                 st.caption(t("ui.chat.partial", lang))
             if voice_on and not mine:
                 read_aloud_button(
@@ -191,8 +189,7 @@ if sent and text.strip():
                 st.error(error.message(lang), icon="⚠️")
 
 with conversation_slot.container():
-    with session_scope() as session:
-        mine = [c for c in repo.list_conversations(session, user_id()) if c.agent_id == agent.id]
+    mine = conversations(user_id(), agent.id)
     options = [0, *(c.id for c in mine)]
     labels = {0: t("ui.chat.new_conversation", lang, agent=agent_name)}
     labels |= {
@@ -211,35 +208,24 @@ with conversation_slot.container():
         key="chat-conversation",
         format_func=labels.__getitem__,
         on_change=_pick_conversation,
+        placeholder=t("streamlit.select.placeholder", lang),
     )
 
 st.header(t("ui.chat.handover_heading", lang), anchor=False)
 st.write(t("ui.chat.handover_text", lang))
-from support_system.jobs.catalogue import load_catalogue  # noqa: E402
-from support_system.jobs.suggest import suggest_jobs  # noqa: E402
-
-jobs = load_catalogue()
-said = (
-    " ".join(m.content for m in history(conversation_id) if m.sender == "user")
-    if conversation_id
-    else ""
-)
-job_ids = list(jobs)
-best = [s.job.id for s in suggest_jobs(said)] if said else []
-job_ids = best + [job_id for job_id in job_ids if job_id not in best]
+jobs = {job.id: job for job in jobs_for_handover(conversation_id)}
 job_id = st.selectbox(
     t("ui.chat.handover_job", lang),
-    job_ids,
+    list(jobs),
     key=f"chat-job-{conversation_id or 0}",
     format_func=lambda j: f"{jobs[j].icon} {jobs[j].title.get(lang)}",
+    placeholder=t("streamlit.select.placeholder", lang),
 )
 if st.button(t("ui.chat.handover_button", lang), key="chat-handover"):
     if not conversation_id:
         st.error(t("ui.chat.handover_empty", lang), icon="⚠️")
         failed = True
     else:
-        from support_system.agents.handover import handover
-
         try:
             with st.spinner(t("ui.chat.handover_working", lang)):
                 result = handover(conversation_id, job_id, language=lang)

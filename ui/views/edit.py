@@ -6,9 +6,9 @@ import streamlit as st
 from components.chrome import move_focus
 from components.session import go, preferences, require_session
 
+from support_system.accounts.preferences import effective_model
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
-from support_system.data.preferences import effective_model
 from support_system.generators.runs import start_generation
 from support_system.jobs import wizard
 from support_system.jobs.spec import checklist, spec_lines

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 from components.chrome import move_focus
+from components.names import model_label
 from components.session import go, open_session, preferences, user_id
 from components.voice import forget_recording, read_aloud_button, speak_stream, voice_input
 
+from support_system.ai import get_registry, model_status
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
@@ -65,17 +67,13 @@ if suggested is not None:
                     go("questions")
 st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
 
-# The LLM layer (LangChain) takes ~2 s to import on a cold server: importing it here,
-# after the form above was sent to the browser, lets the person start typing meanwhile.
-from support_system.agents.quick_chat import quick_chat  # noqa: E402
-from support_system.ai import get_registry, model_status  # noqa: E402
 
 st.header(t("home.model_heading", lang), anchor=False)
 try:
     spec = get_registry().get(get_settings().llm.default_model)
     status = model_status(spec)
     st.markdown(
-        f"**{t('home.model_name', lang)}:** {spec.label}  \n"
+        f"**{t('home.model_name', lang)}:** {model_label(spec, lang)}  \n"
         f"**{t('home.model_status', lang)}:** {status.message(lang)}"
     )
     if not status.ok:
@@ -112,6 +110,10 @@ if sent and text.strip():
     with st.chat_message("user"):
         st.markdown(text)
     with st.chat_message("assistant"):
+        # Imported on the first message: the LLM layer (LangChain) takes about two seconds
+        # to import, and the first page a person sees must not wait for it.
+        from support_system.agents.quick_chat import quick_chat
+
         try:
             reply = quick_chat(
                 text,

@@ -8,11 +8,11 @@ from components.session import go, open_session, user_id
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.jobs import workspace
-from support_system.jobs.catalogue import load_catalogue
-from support_system.jobs.suggest import suggest_jobs
+from support_system.jobs.definitions import KIND_ORDER
+from support_system.jobs.suggest import find_jobs
 
 lang: str = st.session_state.get("lang", get_settings().language)
-KINDS = ["all", "webpage", "program", "data"]
+KINDS = ["all", *KIND_ORDER]
 
 st.title(t("ui.jobs.title", lang), anchor=False)
 st.write(t("ui.jobs.intro", lang))
@@ -26,12 +26,7 @@ kind = st.radio(
     format_func=lambda k: t(f"ui.jobs.kind.{k}", lang),
 )
 
-jobs = list(load_catalogue().values())
-if query.strip():
-    ranked = [s.job for s in suggest_jobs(query, limit=len(jobs))]
-    jobs = [job for job in ranked if job in jobs]
-if kind != "all":
-    jobs = [job for job in jobs if job.kind == kind]
+jobs = find_jobs(query, kind)
 
 st.caption(t("ui.jobs.count", lang, count=len(jobs)))
 if not jobs:

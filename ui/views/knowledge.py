@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 from components.chrome import move_focus
+from components.names import scope_name
 
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
@@ -122,7 +123,13 @@ for doc in documents:
     with st.container(border=True):
         st.markdown(f"**{doc.title}**")
         st.caption(
-            t("ui.knowledge.doc_line", lang, source=doc.source, chunks=doc.chunks, scope=doc.scope)
+            t(
+                "ui.knowledge.doc_line",
+                lang,
+                source=doc.source,
+                chunks=doc.chunks,
+                scope=scope_name(doc.scope, lang),
+            )
         )
         if confirm == doc.doc_id:
             st.warning(t("ui.knowledge.confirm", lang, title=doc.title), icon="⚠️")

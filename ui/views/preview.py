@@ -14,10 +14,10 @@ from components.chrome import move_focus
 from components.session import go, preferences, require_session
 from components.voice import read_aloud_button
 
+from support_system.accounts.preferences import effective_model
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
-from support_system.data.preferences import effective_model
 from support_system.generators.runs import (
     GenerationRun,
     current_run,

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import streamlit as st
 from components.chrome import move_focus
-from components.question_field import render_field
+from components.question_field import render_field, submitted_value
 from components.session import current_session, go, preferences, require_session
 from components.voice import forget_recording, read_aloud_button, speak, voice_input
 
-from support_system.core.errors import AnswerInvalid, InvalidUpload, SupportSystemError
+from support_system.accounts.preferences import effective_model
+from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
-from support_system.data.preferences import effective_model
 from support_system.jobs import wizard, workspace
 from support_system.jobs.answer_sources import column_choices
 from support_system.jobs.definitions import QuestionType
-from support_system.jobs.proposals import propose_answer
-from support_system.jobs.spec import answer_text
-from support_system.rag.context import knowledge_for, source_labels
-from support_system.speech.answers import question_script, spoken_value
-from support_system.speech.commands import match_command
+from support_system.jobs.proposals import decide_for_me
+from support_system.rag.context import source_labels
+from support_system.speech.answers import confirmed_answer, interpret, question_script
 
 lang: str = st.session_state.get("lang", get_settings().language)
 if current_session() is None:
@@ -38,12 +36,6 @@ question = state.question
 assert question is not None
 project_id = workspace.project_for_session(session_id)
 base_dir = workspace.project_dir(project_id) if project_id else None
-
-st.title(f"{state.job.icon} {state.job.title.get(lang)}", anchor=False)
-st.progress(
-    min(state.step, state.total) / max(state.total, 1),
-    text=t("ui.questions.progress", lang, step=state.step, total=state.total),
-)
 
 # A proposal ("decide for me") or a field version bump re-creates the widget pre-filled.
 proposal = st.session_state.get("proposal")
@@ -61,7 +53,47 @@ if (
     and any(st.session_state.get(f"{shown[2]}-{b}") for b in BUTTONS)
 ):
     question, key = state.job.question(shown[1]), shown[2]
+
+# Next, Back and Skip are handled before anything is drawn, so the page is drawn once,
+# already on the question they lead to (a rerun after drawing would cost a second pass
+# through the page for every step). The form's values are in the session state by key.
+error: str | None = None
+action = next((b for b in ("next", "back", "skip") if st.session_state.get(f"{key}-{b}")), None)
+if action is not None:
+    try:
+        if action == "next":
+            sent = submitted_value(question, key)
+            is_upload = question.type == QuestionType.FILE and sent is not None
+            state = workspace.answer_question(
+                session_id,
+                question,
+                None if is_upload else sent,
+                lang,
+                base_dir=base_dir,
+                upload=(sent.name, sent.getvalue()) if is_upload else None,
+            )
+        elif action == "back":
+            state = wizard.back(session_id)
+        else:
+            state = wizard.skip(session_id, question.id, lang)
+    except SupportSystemError as exc:  # AnswerInvalid, InvalidUpload, …: nothing was saved
+        error = exc.message(lang)
+    else:
+        if state.finished:
+            go("edit")
+        assert state.question is not None
+        st.session_state.pop("proposal", None)
+        proposal = None
+        version += 1
+        st.session_state.field_version = version
+        question, key = state.question, f"q-{session_id}-{state.question.id}-{version}"
 st.session_state.shown_question = (session_id, question.id, key)
+
+st.title(f"{state.job.icon} {state.job.title.get(lang)}", anchor=False)
+st.progress(
+    min(state.step, state.total) / max(state.total, 1),
+    text=t("ui.questions.progress", lang, step=state.step, total=state.total),
+)
 prefill = (
     proposal[1]
     if proposal and proposal[0] == (session_id, question.id)
@@ -79,17 +111,14 @@ with st.form(f"question-{session_id}", enter_to_submit=True, border=False):
         st.caption(t("ui.questions.optional", lang))
     cols = st.columns(4)
     with cols[0]:
-        pressed_next = st.form_submit_button(
-            t("ui.questions.next", lang), type="primary", key=f"{key}-next"
-        )
+        st.form_submit_button(t("ui.questions.next", lang), type="primary", key=f"{key}-next")
     with cols[1]:
-        pressed_back = st.form_submit_button(
+        st.form_submit_button(
             t("ui.questions.back", lang), disabled=not state.can_go_back, key=f"{key}-back"
         )
     with cols[2]:
-        pressed_skip = (not question.required) and st.form_submit_button(
-            t("ui.questions.skip", lang), key=f"{key}-skip"
-        )
+        if not question.required:
+            st.form_submit_button(t("ui.questions.skip", lang), key=f"{key}-skip")
     with cols[3]:
         pressed_decide = question.decide != "none" and st.form_submit_button(
             t("ui.questions.decide", lang), key=f"{key}-decide"
@@ -101,6 +130,7 @@ with st.form(f"question-{session_id}", enter_to_submit=True, border=False):
 # transcript goes straight into the field, and spoken commands work like the buttons.
 voice_focus: str | None = None
 voice_command: str | None = None
+pressed_next = pressed_back = False  # by voice; the buttons were handled above
 if get_settings().speech.enabled:
     voice_mode = preferences().voice_mode
     script = question_script(question, lang)
@@ -113,28 +143,27 @@ if get_settings().speech.enabled:
     if question.type != QuestionType.FILE:
         mic_key = f"voice-{session_id}-{question.id}"
         heard, confirmed = voice_input(lang, mic_key)
-        command = match_command(heard, lang) if heard and voice_mode else None
-        if command and question.type == QuestionType.YES_NO and command in ("yes", "no"):
-            command = None  # "yes" answers a yes/no question, it is not a command there
-        if command:
+        columns = (
+            column_choices(question, state.answers, base_dir=base_dir)
+            if heard and question.columns_from
+            else None
+        )
+        meaning = (
+            interpret(question, heard, lang, voice_mode=voice_mode, columns=columns)
+            if heard
+            else None
+        )
+        if meaning is not None and meaning.command:
             forget_recording(mic_key)
             st.caption(t("ui.voice.command_heard", lang, command=heard))
-            voice_command = command
-        elif heard and (confirmed or voice_mode):
-            columns = (
-                column_choices(question, state.answers, base_dir=base_dir)
-                if question.columns_from
-                else None
-            )
-            value = spoken_value(question, heard, lang, columns=columns)
-            if value is None:
-                options = columns or [c.label.get(lang) for c in question.choices]
-                st.warning(
-                    t("ui.voice.not_understood", lang, text=heard, choices=", ".join(options))
-                )
+            voice_command = meaning.command
+        elif meaning is not None and (confirmed or voice_mode):
+            if meaning.not_understood:
+                options = ", ".join(meaning.options or [])
+                st.warning(t("ui.voice.not_understood", lang, text=heard, choices=options))
             else:
                 forget_recording(mic_key)
-                st.session_state.proposal = ((session_id, question.id), value)
+                st.session_state.proposal = ((session_id, question.id), meaning.value)
                 st.session_state.field_version = version + 1
                 st.session_state.voice_note = heard
                 st.rerun()
@@ -149,19 +178,7 @@ if get_settings().speech.enabled:
             st.warning(t("ui.voice.nothing_to_confirm", lang))
         else:
             pressed_next = True
-            typed = question.type in (
-                QuestionType.TEXT,
-                QuestionType.LONG_TEXT,
-                QuestionType.NUMBER,
-                QuestionType.LIST,
-                QuestionType.RECORDS,
-                QuestionType.COLOR,
-            )
-            raw = (
-                answer_text(question, prefill, lang)
-                if typed and not question.columns_from
-                else prefill
-            )
+            raw = confirmed_answer(question, prefill, lang)
     pressed_back = pressed_back or (voice_command == "back" and state.can_go_back)
     pressed_decide = pressed_decide or (voice_command == "decide" and question.decide != "none")
 
@@ -172,52 +189,31 @@ def _refresh() -> None:
     st.rerun()
 
 
-error: str | None = None
 try:
-    if pressed_next:
-        if question.type == QuestionType.FILE:
-            if raw is not None:
-                saved = workspace.save_upload(
-                    session_id, raw.name, raw.getvalue(), allowed_types=question.file_types
-                )
-                raw = str(saved)
-            else:
-                raw = state.answers.get(question.id)  # keep the file already given
-        wizard.answer(session_id, question.id, raw, lang, base_dir=base_dir)
+    if pressed_next:  # spoken "next": the value in the field, as typed text
+        workspace.answer_question(session_id, question, raw, lang, base_dir=base_dir)
         _refresh()
     elif pressed_back:
         wizard.back(session_id)
         _refresh()
-    elif pressed_skip:
-        wizard.skip(session_id, question.id, lang)
-        _refresh()
     elif pressed_decide:
         with st.spinner(t("ui.questions.deciding", lang)):
-            hits = (
-                knowledge_for(
-                    f"{state.job.title.get(lang)} {question.label.get(lang)}", project=project_id
-                )
-                if question.decide == "llm"
-                else []
-            )
-            value = propose_answer(
+            decided = decide_for_me(
                 state.job,
                 question,
                 state.answers,
                 lang,
                 model=effective_model(preferences()),
                 base_dir=base_dir,
-                knowledge=hits,
+                project_id=project_id,
             )
-        if value is None:
+        if decided.value is None:
             error = t("ui.questions.decide_none", lang)
         else:
-            st.session_state.proposal = ((session_id, question.id), value)
+            st.session_state.proposal = ((session_id, question.id), decided.value)
             st.session_state.field_version = version + 1
-            st.session_state.proposal_note = source_labels(hits, lang) or True
+            st.session_state.proposal_note = source_labels(decided.knowledge, lang) or True
             st.rerun()
-except (AnswerInvalid, InvalidUpload) as exc:
-    error = exc.message(lang)
 except SupportSystemError as exc:
     error = exc.message(lang)
 

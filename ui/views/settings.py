@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import streamlit as st
 from components.chrome import move_focus
+from components.names import model_label
 from components.session import preferences, user_id
 
-from support_system.ai import get_registry
+from support_system.accounts.api_keys import forget_key, save_key, stored_keys
+from support_system.accounts.errors import PreferenceInvalid
+from support_system.accounts.preferences import (
+    FONT_SCALES,
+    THEMES,
+    apply_to_settings,
+    save_choices,
+)
+from support_system.ai import CLOUD_PROVIDERS, get_registry
+from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.languages import LANGUAGE_NAMES, LANGUAGES
 from support_system.core.settings import get_settings
-from support_system.data.db import session_scope
-from support_system.data.errors import PreferenceInvalid
-from support_system.data.preferences import apply_to_settings, update_preferences
-from support_system.data.repositories import delete_api_key, list_api_keys, save_api_key
 from support_system.speech import engine_status
 
 lang: str = st.session_state.get("lang", get_settings().language)
-THEMES = ["light", "dark", "high-contrast"]
-SCALES = [100, 125, 150, 175]
-PROVIDERS = ["openai", "anthropic"]
 
 st.title(t("ui.settings.title", lang), anchor=False)
 notice = st.session_state.pop("settings_notice", None)
@@ -47,8 +50,8 @@ with st.form("settings"):
     )
     scale = st.radio(
         t("ui.settings.font_size", lang),
-        SCALES,
-        index=SCALES.index(prefs.font_scale),
+        FONT_SCALES,
+        index=FONT_SCALES.index(prefs.font_scale),
         format_func=lambda v: f"{v} %",
         horizontal=True,
     )
@@ -60,7 +63,8 @@ with st.form("settings"):
         t("ui.settings.model", lang),
         models,
         index=models.index(current_model) if current_model in models else 0,
-        format_func=lambda name: registry.get(name).label,
+        format_func=lambda name: model_label(registry.get(name), lang),
+        placeholder=t("streamlit.select.placeholder", lang),
     )
     shown_host = prefs.ollama_host or get_settings().llm.ollama_host
     host = st.text_input(t("ui.settings.ollama_host", lang), value=shown_host)
@@ -70,19 +74,16 @@ with st.form("settings"):
 error: str | None = None
 if saved:
     try:
-        changes: dict[str, object] = {
-            "language": language,
-            "theme": theme,
-            "font_scale": scale,
-            "voice_mode": voice_mode,
-        }
-        # Model and host are stored only once the person chose them: saving the text size
-        # must not pin today's defaults as their own choice.
-        if prefs.model is not None or model != current_model:
-            changes["model"] = model
-        if prefs.ollama_host is not None or host.strip() != shown_host:
-            changes["ollama_host"] = host.strip() or None
-        new = update_preferences(user_id(), **changes)
+        new = save_choices(
+            user_id(),
+            prefs,
+            language=language,
+            theme=theme,
+            font_scale=scale,
+            voice_mode=voice_mode,
+            model=model,
+            ollama_host=host,
+        )
         st.session_state.prefs = new
         st.session_state.lang = language
         apply_to_settings(new)
@@ -118,9 +119,8 @@ else:
 
 st.header(t("ui.settings.keys_heading", lang), anchor=False)
 st.write(t("ui.settings.keys_text", lang))
-with session_scope() as session:
-    keys = {info.provider: info for info in list_api_keys(session, user_id())}
-for provider in PROVIDERS:
+keys = stored_keys(user_id())
+for provider in CLOUD_PROVIDERS:
     info = keys.get(provider)
     with st.form(f"key-{provider}", clear_on_submit=True):
         name = t(f"ui.settings.providers.{provider}", lang)
@@ -133,22 +133,21 @@ for provider in PROVIDERS:
             )
         )
         value = st.text_input(t("ui.settings.key_label", lang, provider=name), type="password")
-        save_key = st.form_submit_button(t("ui.settings.key_save", lang, provider=name))
-        remove_key = bool(info) and st.form_submit_button(
+        save_clicked = st.form_submit_button(t("ui.settings.key_save", lang, provider=name))
+        remove_clicked = bool(info) and st.form_submit_button(
             t("ui.settings.key_delete", lang, provider=name)
         )
-    if save_key:
-        if not value.strip():
-            error = t("ui.settings.key_empty", lang)
+    if save_clicked:
+        try:
+            save_key(user_id(), provider, value)
+        except SupportSystemError as problem:
+            error = problem.message(lang)
             st.error(error, icon="⚠️")
         else:
-            with session_scope() as session:
-                save_api_key(session, user_id(), provider, value.strip())
             st.session_state.settings_notice = t("ui.settings.key_saved", lang, provider=name)
             st.rerun()
-    if remove_key:
-        with session_scope() as session:
-            delete_api_key(session, user_id(), provider)
+    if remove_clicked:
+        forget_key(user_id(), provider)
         st.session_state.settings_notice = t("ui.settings.key_deleted", lang, provider=name)
         st.rerun()
 

@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from support_system.data import repositories
 from support_system.data.db import session_scope
-from support_system.data.models import Execution, ExecutionStatus, FeedbackRecord, Substep
+from support_system.data.schema import ExecutionStatus
 
 KIND = "auto"
 
@@ -25,12 +23,7 @@ KIND = "auto"
 def recent(limit: int = 10) -> list[tuple[int, str, str]]:
     """The latest auto runs, newest first: (id, goal, stored status)."""
     with session_scope() as s:
-        rows = s.execute(
-            select(Execution.id, Execution.goal, Execution.status)
-            .where(Execution.kind == KIND)
-            .order_by(Execution.id.desc())
-            .limit(limit)
-        ).all()
+        rows = repositories.recent_executions(s, KIND, limit=limit)
         return [(row.id, row.goal, row.status.value) for row in rows]
 
 
@@ -43,10 +36,7 @@ def start(goal: str, project_id: int | None = None) -> int:
 def find_step(execution_id: int, key: str) -> dict[str, Any] | None:
     """The recorded output of step `key`, or None when it has not completed yet."""
     with session_scope() as s:
-        rows = s.scalars(
-            select(Substep).where(Substep.execution_id == execution_id).order_by(Substep.position)
-        )
-        for row in rows:
+        for row in repositories.list_substeps(s, execution_id):
             if (row.input or {}).get("key") == key:
                 return dict(row.output or {})
     return None
@@ -64,7 +54,7 @@ def record_step(
     score: float | None = None,
     adjustments: list[Any] | None = None,
 ) -> int:
-    """Store one finished step (and its FeedbackRecord when `metrics` is given); commits."""
+    """Store one finished step (and its FeedbackRecord when `metrics` is given), committed."""
     with session_scope() as s:
         row = repositories.record_substep(
             s,
@@ -121,15 +111,10 @@ class RunRecord:
 def load(execution_id: int) -> RunRecord | None:
     """The run's execution row and timeline (substeps with their feedback), or None."""
     with session_scope() as s:
-        execution = s.get(Execution, execution_id)
+        execution = repositories.get_execution(s, execution_id)
         if execution is None or execution.kind != KIND:
             return None
-        feedback = {
-            f.substep_id: f
-            for f in s.scalars(
-                select(FeedbackRecord).where(FeedbackRecord.execution_id == execution_id)
-            )
-        }
+        feedback = repositories.feedback_by_substep(s, execution_id)
         timeline = []
         for sub in sorted(execution.substeps, key=lambda row: row.position):
             record = feedback.get(sub.id)

@@ -17,7 +17,8 @@ from langgraph.types import Command
 
 from support_system.agents.auto import records
 from support_system.agents.auto.config import CHECKPOINTS, AutoConfig
-from support_system.agents.auto.graph import Deps, OnEvent, build_graph
+from support_system.agents.auto.graph import build_graph
+from support_system.agents.auto.state import Deps, OnEvent
 from support_system.agents.errors import RunNotFound, RunNotPaused
 from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
@@ -52,7 +53,7 @@ _savers_lock = threading.Lock()
 
 def checkpointer() -> Any:
     """One checkpointer per database/state dir and process."""
-    from support_system.agents.auto.checkpoints import make_checkpointer
+    from support_system.data.checkpoints import make_checkpointer
 
     settings = get_settings()
     key = f"{settings.effective_database_url}|{settings.state_dir}"

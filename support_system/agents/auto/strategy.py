@@ -58,7 +58,7 @@ def next_layout(job: Job, answers: dict[str, Any]) -> str | None:
 def stronger_model(current: str | None) -> str | None:
     """A usable registry model that can do at least what `current` does and is not one of
     its rescue fallbacks (those are smaller); None when there is none."""
-    from support_system.ai import get_registry, model_status
+    from support_system.ai import CLOUD_PROVIDERS, get_registry, model_status
     from support_system.core.settings import get_settings
 
     registry = get_registry()
@@ -72,7 +72,7 @@ def stronger_model(current: str | None) -> str | None:
             continue
         if not set(spec.skills) <= set(candidate.skills):
             continue
-        if candidate.provider in ("openai", "anthropic"):
+        if candidate.provider in CLOUD_PROVIDERS:
             continue  # paid and needs a key: the person chooses that, not the loop
         if model_status(candidate).ok:
             return candidate.name

@@ -1,4 +1,4 @@
-"""Alembic environment: migrates the tables of `support_system.data.models.Base.metadata`.
+"""Alembic environment: migrates the tables of `support_system.data.schema.Base.metadata`.
 
 The URL comes from the Config built by `support_system.data.migrate` (attribute "url",
 or an open "connection"), else `sqlalchemy.url`, else the app settings — so there is no

@@ -42,7 +42,7 @@ from support_system.generators.base import (
 from support_system.generators.checks.python import check_ast, check_ruff
 from support_system.generators.errors import InputMissing
 from support_system.generators.program import skeleton
-from support_system.generators.program.jobs import ProgramJob, mirror_folder, program_job
+from support_system.generators.program.recipes import ProgramJob, mirror_folder, program_job
 from support_system.generators.program.texts import (
     TEXT_FIELDS,
     ProgramTexts,

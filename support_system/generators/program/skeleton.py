@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from support_system.generators.program.jobs import ExampleSource, copy_example
+from support_system.generators.program.recipes import ExampleSource, copy_example
 
 SKELETONS_DIR = Path(__file__).with_name("skeletons")
 PROGRAM_FILE = "program.py"

@@ -26,7 +26,7 @@ from support_system.agents.library import (
 )
 from support_system.data import repositories as repo
 from support_system.data.db import session_scope
-from support_system.data.models import Agent, Conversation
+from support_system.data.schema import Agent, Conversation
 
 
 def rows(owner_id: int | None = None) -> dict[str, Agent]:

@@ -20,7 +20,7 @@ from tests.helpers.auto_mode import GOAL, AlwaysFailing
 
 def _rows():
     from support_system.data.db import session_scope
-    from support_system.data.models import Execution, FeedbackRecord, Substep
+    from support_system.data.schema import Execution, FeedbackRecord, Substep
 
     with session_scope() as s:
         executions = s.scalars(select(Execution).where(Execution.kind == "auto")).all()
@@ -136,7 +136,7 @@ def test_killed_run_resumes_from_its_checkpoint_without_redoing_steps(db) -> Non
         "-m",
         "support_system",
         "auto",
-        "--goal",
+        "start",
         GOAL,
         "--lang",
         "en",
@@ -175,7 +175,7 @@ def test_killed_run_resumes_from_its_checkpoint_without_redoing_steps(db) -> Non
     assert [s.title.split(":")[0] for s in before] == ["Plan"]
 
     second = subprocess.run(
-        [sys.executable, "-m", "support_system", "auto", "--resume", str(run_id), "--lang", "en"],
+        [sys.executable, "-m", "support_system", "auto", "resume", str(run_id), "--lang", "en"],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

@@ -21,7 +21,7 @@ from support_system.core.errors import ModelError, ModelUnavailable, UnknownMode
 from support_system.core.settings import get_settings
 from support_system.data import repositories as repo
 from support_system.data.db import reset_engine_cache, session_scope
-from support_system.data.models import Conversation, MessageType
+from support_system.data.schema import Conversation, MessageType
 from tests.fakes.ollama_server import DROP_MIDSTREAM, FakeOllama, running_fake_ollama
 
 QWEN = "qwen2.5-coder-0.5b"
@@ -53,7 +53,7 @@ def fake_ollama(smol_gguf: Path) -> Iterator[FakeOllama]:
 
 
 def messages(conversation_id: int) -> list[tuple[str, str, str]]:
-    return [(m.sender, m.type.value, m.content) for m in history(conversation_id)]
+    return [(m.sender, m.type.value, m.content) for m in history(conversation_id, events=True)]
 
 
 @pytest.mark.model

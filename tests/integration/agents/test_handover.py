@@ -7,13 +7,14 @@ import json
 import pytest
 
 from support_system.agents.dialog import history
-from support_system.agents.handover import handover
+from support_system.agents.handover import handover, jobs_for_handover
 from support_system.core.errors import UnknownJob, UnknownModel
 from support_system.core.settings import get_settings
 from support_system.data import repositories as repo
 from support_system.data.db import session_scope
-from support_system.data.models import MessageType
+from support_system.data.schema import MessageType
 from support_system.jobs import wizard
+from support_system.jobs.catalogue import load_catalogue
 
 QWEN = "qwen2.5-coder-0.5b"
 
@@ -50,7 +51,7 @@ def test_handover_fills_what_the_person_said_and_leaves_the_rest(conversation: i
     assert state.answers == result.filled
     assert state.question is not None and state.question.id == result.unfilled[0]
 
-    [event] = [m for m in history(conversation) if m.type == MessageType.EVENT]
+    [event] = [m for m in history(conversation, events=True) if m.type == MessageType.EVENT]
     assert json.loads(event.content) == {
         "event": "handover", "job_id": "shop-page", "wizard_session_id": result.session_id,
         "filled": sorted(result.filled),
@@ -67,4 +68,11 @@ def test_a_failing_model_still_starts_the_wizard_with_nothing_filled(conversatio
 def test_an_unknown_job_is_refused_before_anything_is_created(conversation: int) -> None:
     with pytest.raises(UnknownJob):
         handover(conversation, "no-such-job", language="en")
-    assert [m.type for m in history(conversation)] == [MessageType.TEXT] * 3
+    assert [m.type for m in history(conversation, events=True)] == [MessageType.TEXT] * 3
+
+
+def test_the_job_the_person_asked_for_is_offered_first(conversation: int) -> None:
+    offered = [job.id for job in jobs_for_handover(conversation)]
+    assert offered[0] == "shop-page"  # "a web page for my bakery", "my shop"
+    assert sorted(offered) == sorted(load_catalogue())  # every job, once
+    assert [job.id for job in jobs_for_handover(None)] == list(load_catalogue())

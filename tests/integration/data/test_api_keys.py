@@ -21,7 +21,7 @@ from support_system.data.db import (
     session_scope,
     sqlite_file,
 )
-from support_system.data.models import APIKey
+from support_system.data.schema import APIKey
 
 ALPHABET = string.ascii_letters + string.digits
 

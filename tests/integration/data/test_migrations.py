@@ -8,8 +8,9 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
+from support_system.accounts.preferences import Preferences, load_preferences, update_preferences
 from support_system.core.errors import ConfigError
-from support_system.data.db import get_engine, make_engine
+from support_system.data.db import get_engine, make_engine, session_scope
 from support_system.data.migrate import (
     current_revision,
     head_revision,
@@ -17,7 +18,7 @@ from support_system.data.migrate import (
     schema_diff,
     upgrade,
 )
-from support_system.data.models import Base
+from support_system.data.schema import Base, User
 
 
 def _tables(url: str) -> set[str]:
@@ -72,6 +73,39 @@ def test_downgrade_to_empty_and_back(migrated_url: str) -> None:
     assert schema_diff(migrated_url) == []
 
 
+def _skill_tables(url: str) -> dict[str, dict[str, object]]:
+    """What the two skill tables look like: columns, keys, indexes and constraints."""
+    engine = make_engine(url)
+    try:
+        inspector = inspect(engine)
+        return {
+            table: {
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+                ],
+                "pk": inspector.get_pk_constraint(table),
+                "fks": sorted(inspector.get_foreign_keys(table), key=lambda fk: fk["name"]),
+                "indexes": sorted(inspector.get_indexes(table), key=lambda ix: ix["name"]),
+                "unique": sorted(inspector.get_unique_constraints(table), key=lambda u: u["name"]),
+            }
+            for table in ("skill_definitions", "assistant_skills")
+        }
+    finally:
+        engine.dispose()
+
+
+def test_dropping_the_skill_tables_downgrades_to_what_0001_created(db_url: str) -> None:
+    config = make_config(db_url)
+    command.upgrade(config, "0002")
+    as_created = _skill_tables(db_url)
+    command.upgrade(config, "0003")
+    assert not {"skill_definitions", "assistant_skills"} & _tables(db_url)
+    command.downgrade(config, "0002")
+    assert _skill_tables(db_url) == as_created
+    upgrade(db_url)
+    assert schema_diff(db_url) == []
+
+
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(settings) -> None:
     upgrade()
     with get_engine().connect() as connection:
@@ -93,3 +127,24 @@ def test_unreachable_database_is_a_config_error_without_the_password() -> None:
     for lang in ("ja", "en"):
         shown = caught.value.message(lang)
         assert "127.0.0.1" in shown and "hunter2-secret" not in shown
+
+
+def test_upgrade_from_0001_keeps_existing_users_and_their_preferences(db_url: str) -> None:
+    command.upgrade(make_config(db_url), "0001")  # env.py opens its own connection
+    assert current_revision(db_url) == "0001"
+    with get_engine().begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (username, display_name, role, created_at)"
+                " VALUES ('old', 'Old user', 'user', CURRENT_TIMESTAMP)"
+            )
+        )
+
+    upgrade(db_url)
+    assert current_revision(db_url) == head_revision()
+    with session_scope() as session:
+        old = session.query(User).filter_by(username="old").one()
+        assert (old.display_name, old.preferences) == ("Old user", {})
+        old_id = old.id
+    assert load_preferences(old_id) == Preferences()
+    assert update_preferences(old_id, theme="dark").theme == "dark"

@@ -9,11 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from support_system.data.db import session_scope
-from support_system.data.models import (
+from support_system.data.schema import (
     Agent,
     APIKey,
     Artifact,
-    AssistantSkill,
     Conversation,
     Execution,
     ExecutionStatus,
@@ -22,7 +21,6 @@ from support_system.data.models import (
     MessageType,
     Project,
     Role,
-    SkillDefinition,
     Substep,
     UsageRecord,
     User,
@@ -45,7 +43,7 @@ def _user(session, name: str = "alice") -> User:
     return user
 
 
-def test_user_project_agent_and_skills_round_trip(migrated_url: str) -> None:
+def test_user_project_and_agent_round_trip(migrated_url: str) -> None:
     with session_scope() as session:
         user = _user(session)
         session.add(Project(owner=user, name="Bakery site", description="パン屋のページ"))
@@ -63,16 +61,7 @@ def test_user_project_agent_and_skills_round_trip(migrated_url: str) -> None:
             language="ja",
             source_path="config/agents/system/hana.md",
         )
-        skill = SkillDefinition(
-            name="copywriting",
-            description="writes text",
-            configuration={"llm_routing": {"preferred": ["qwen2.5-coder-0.5b"], "alpha": 0.7}},
-        )
-        session.add_all([agent, skill])
-        session.flush()
-        session.add(
-            AssistantSkill(agent_id=agent.id, skill_id=skill.id, configuration={"max_tokens": 256})
-        )
+        session.add(agent)
 
     with session_scope() as session:
         user = session.scalars(select(User).where(User.username == "alice")).one()
@@ -81,14 +70,7 @@ def test_user_project_agent_and_skills_round_trip(migrated_url: str) -> None:
         assert [p.description for p in user.projects] == ["パン屋のページ"]
         agent = session.scalars(select(Agent)).one()
         assert (agent.personalities, agent.tones, agent.language) == (["warm"], ["polite"], "ja")
-        skill = session.scalars(select(SkillDefinition)).one()
-        assert skill.configuration["llm_routing"]["alpha"] == 0.7
-        link = session.scalars(select(AssistantSkill)).one()
-        assert (link.agent_id, link.skill_id, link.configuration) == (
-            agent.id,
-            skill.id,
-            {"max_tokens": 256},
-        )
+        assert agent.skills == ["copy"]
 
 
 def test_agent_names_are_unique_per_owner_and_among_system_agents(migrated_url: str) -> None:
@@ -246,9 +228,9 @@ def test_deleting_a_user_removes_what_belongs_to_them(migrated_url: str) -> None
 def test_deleting_parents_cascades_or_unlinks(migrated_url: str) -> None:
     with session_scope() as session:
         user = _user(session)
-        agent, skill = Agent(name="Hana"), SkillDefinition(name="s")
+        agent = Agent(name="Hana")
         wizard = WizardSession(user_id=user.id, job_id="j", language="ja")
-        session.add_all([agent, skill, wizard])
+        session.add_all([agent, wizard])
         session.flush()
         execution = Execution(
             session_id=wizard.id, kind="auto", substeps=[Substep(position=1, title="t")]
@@ -256,7 +238,6 @@ def test_deleting_parents_cascades_or_unlinks(migrated_url: str) -> None:
         session.add_all(
             [
                 execution,
-                AssistantSkill(agent_id=agent.id, skill_id=skill.id),
                 Conversation(user_id=user.id, agent_id=agent.id),
                 Artifact(session_id=wizard.id, kind="webpage", path="a"),
             ]
@@ -270,9 +251,8 @@ def test_deleting_parents_cascades_or_unlinks(migrated_url: str) -> None:
     with session_scope() as session:
         assert session.get(Execution, execution.id).session_id is None
 
-    with session_scope() as session:  # an agent's skill links go; its conversations stay
+    with session_scope() as session:  # an agent's conversations stay, unlinked
         session.delete(session.get(Agent, agent.id))
-    assert _count(AssistantSkill) == 0
     with session_scope() as session:
         assert session.scalars(select(Conversation.agent_id)).all() == [None]
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
 from support_system.data import repositories as repo
 from support_system.data.db import make_engine, session_scope
-from support_system.data.models import MessageType, Role, UsageRecord, User, WizardSession, utcnow
+from support_system.data.schema import MessageType, Role, UsageRecord, User, WizardSession, utcnow
 
 
 def test_local_user_is_created_once(migrated_url: str) -> None:
@@ -21,8 +19,9 @@ def test_local_user_is_created_once(migrated_url: str) -> None:
     assert (again.id, again.username, again.role) == (first.id, "local", Role.ADMIN)
 
 
-def test_save_answer_persists_on_every_call(migrated_url: str) -> None:
-    """Each answer must be readable by another process the moment save_answer returns."""
+def test_an_answer_is_committed_by_its_scope_and_only_by_it(migrated_url: str) -> None:
+    """Repositories never commit: an answer saved in its own `session_scope` is readable by
+    another process as soon as the block ends, and a block that fails keeps nothing."""
     other_process = make_engine(migrated_url)
 
     def stored(wizard_id: int) -> tuple[dict, int]:
@@ -34,32 +33,36 @@ def test_save_answer_persists_on_every_call(migrated_url: str) -> None:
         with session_scope() as session:
             user = repo.ensure_local_user(session)
             wizard = repo.create_wizard_session(session, user.id, "webpage.shop", language="ja")
-            session.commit()
+        with session_scope() as session:
             repo.save_answer(session, wizard.id, "shop_name", "ひまわりベーカリー", 1)
-            assert stored(wizard.id) == ({"shop_name": "ひまわりベーカリー"}, 1)
+            assert stored(wizard.id) == ({}, 0)  # not committed while the block runs
+        assert stored(wizard.id) == ({"shop_name": "ひまわりベーカリー"}, 1)
+        with session_scope() as session:
             repo.save_answer(session, wizard.id, "colors", ["yellow", "brown"], 2)
-            assert stored(wizard.id) == (
-                {"shop_name": "ひまわりベーカリー", "colors": ["yellow", "brown"]},
-                2,
-            )
-            repo.save_answer(session, wizard.id, "shop_name", "Sun Bakery", 2)  # changed answer
-            raise RuntimeError("the page crashes before the scope ends")
-    except RuntimeError:
-        pass
-    try:
-        assert stored(wizard.id) == ({"shop_name": "Sun Bakery", "colors": ["yellow", "brown"]}, 2)
+        try:
+            with session_scope() as session:
+                repo.save_answer(session, wizard.id, "shop_name", "Sun Bakery", 2)
+                raise RuntimeError("the page crashes before the scope ends")
+        except RuntimeError:
+            pass
+        expected = ({"shop_name": "ひまわりベーカリー", "colors": ["yellow", "brown"]}, 2)
+        assert stored(wizard.id) == expected
     finally:
         other_process.dispose()
 
 
 def test_save_answer_keeps_answers_saved_by_another_session(migrated_url: str) -> None:
-    with session_scope() as first, session_scope() as second:
-        user = repo.ensure_local_user(first)
-        wizard_id = repo.create_wizard_session(first, user.id, "j", language="en").id
-        first.commit()
+    with session_scope() as session:
+        user = repo.ensure_local_user(session)
+        wizard_id = repo.create_wizard_session(session, user.id, "j", language="en").id
+    with session_scope() as first:
         repo.save_answer(first, wizard_id, "a", 1, 1)
-        repo.save_answer(second, wizard_id, "b", 2, 2)
-        repo.save_answer(first, wizard_id, "c", 3, 3)  # `first` holds a stale copy without "b"
+    with session_scope() as first:
+        stale = first.get(WizardSession, wizard_id)  # `first` holds a copy without "b"
+        assert stale.answers == {"a": 1}
+        with session_scope() as second:
+            repo.save_answer(second, wizard_id, "b", 2, 2)
+        repo.save_answer(first, wizard_id, "c", 3, 3)
     with session_scope() as session:
         assert session.get(WizardSession, wizard_id).answers == {"a": 1, "b": 2, "c": 3}
 
@@ -87,7 +90,7 @@ def test_conversations_and_messages(migrated_url: str) -> None:
         assert repo.list_conversations(session, user_id, limit=1)[0].title == "first"
 
 
-def test_record_usage_and_summary(migrated_url: str) -> None:
+def test_record_usage(migrated_url: str) -> None:
     rows = [
         dict(
             model="qwen",
@@ -141,28 +144,21 @@ def test_record_usage_and_summary(migrated_url: str) -> None:
         recorded = [repo.record_usage(session, user_id=user_id, **row) for row in rows]
         assert all(r.id is not None for r in recorded)
     with session_scope() as session:
-        summary = {s.model: s for s in repo.usage_summary(session)}
-        assert (
-            session.scalars(select(UsageRecord.error_type).order_by(UsageRecord.id)).all()[2]
-            == "Timeout"
+        stored = session.scalars(select(UsageRecord).order_by(UsageRecord.id)).all()
+        assert [(r.model, r.tokens_in, r.tokens_out, r.cache_hit) for r in stored] == [
+            ("qwen", 10, 20, False),
+            ("qwen", 10, 20, True),
+            ("qwen", 10, 0, False),
+            ("gpt", 1000, 500, False),
+        ]
+        assert [(r.status, r.error_type) for r in stored][2:] == [
+            ("error", "Timeout"),
+            ("ok", None),
+        ]
+        assert (stored[0].first_token_ms, stored[3].purpose, stored[3].cost) == (
+            30,
+            "routing",
+            pytest.approx(0.0125),
         )
-
-    qwen, gpt = summary["qwen"], summary["gpt"]
-    assert (qwen.calls, qwen.tokens_in, qwen.tokens_out, qwen.cache_hits, qwen.errors) == (
-        3,
-        30,
-        40,
-        1,
-        1,
-    )
-    assert qwen.mean_latency_ms == pytest.approx(
-        135.0
-    ) and qwen.mean_first_token_ms == pytest.approx(30.0)
-    assert (gpt.calls, gpt.errors, gpt.cost, gpt.mean_latency_ms) == (
-        1,
-        0,
-        pytest.approx(0.0125),
-        800.0,
-    )
-    with session_scope() as session:
-        assert repo.usage_summary(session, since=utcnow() + timedelta(minutes=1)) == []
+        assert {r.user_id for r in stored} == {user_id}
+        assert all(r.created_at <= utcnow() for r in stored)

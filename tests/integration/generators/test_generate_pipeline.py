@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from support_system.core.settings import PROJECT_ROOT
-from support_system.data.models import ExecutionStatus
+from support_system.data.schema import ExecutionStatus
 from support_system.generators.base import CheckResult, Draft, GenerationContext
 from support_system.generators.pipeline import Budget, run_pipeline
 from support_system.generators.webpage.generator import WebpageGenerator, theme_colours
@@ -50,7 +50,7 @@ def _answers(job_id: str, sample: str = "ja") -> dict:
 
 def _executions():
     from support_system.data.db import session_scope
-    from support_system.data.models import Execution, FeedbackRecord
+    from support_system.data.schema import Execution, FeedbackRecord
 
     with session_scope() as s:
         executions = s.scalars(select(Execution)).all()

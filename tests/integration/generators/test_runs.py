@@ -14,9 +14,15 @@ import pytest
 
 from support_system.core.settings import PROJECT_ROOT
 from support_system.data.db import session_scope
-from support_system.data.models import WizardStatus
 from support_system.data.repositories import ensure_local_user
-from support_system.generators.runs import RunEvent, current_run, describe, start_generation
+from support_system.data.schema import WizardStatus
+from support_system.generators.runs import (
+    RunEvent,
+    current_run,
+    describe,
+    forget_run,
+    start_generation,
+)
 from support_system.jobs import wizard, workspace
 from support_system.jobs.catalogue import get_job
 
@@ -58,6 +64,8 @@ def test_a_run_streams_model_text_reports_progress_and_delivers(db) -> None:
         artifact is not None and artifact.checks_passed and (artifact.path / "index.html").is_file()
     )
     assert wizard.resume(session_id).status == WizardStatus.COMPLETED
+    forget_run(session_id)  # the page has shown the result: the finished run is let go
+    assert current_run(session_id) is None
 
 
 def test_cancel_before_the_first_step_delivers_nothing(db) -> None:
@@ -100,8 +108,8 @@ def test_progress_sentences_name_the_failed_checks(lang: str, expected: str) -> 
 
 def test_a_run_cut_off_by_a_restart_is_closed_and_reported(db, monkeypatch) -> None:
     """A RUNNING execution older than this process can only be an orphan of a crash."""
-    from support_system.data.models import Execution, ExecutionStatus, utcnow
     from support_system.data.repositories import start_execution
+    from support_system.data.schema import Execution, ExecutionStatus, utcnow
     from support_system.generators import runs
 
     monkeypatch.setattr(runs, "_RUNS", {})  # runs of earlier tests (other databases, same ids)

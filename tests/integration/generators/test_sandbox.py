@@ -18,13 +18,14 @@ from pathlib import Path
 import pytest
 
 from support_system.core.settings import PROJECT_ROOT
-from support_system.generators import sandbox
 from support_system.generators.errors import SandboxUnavailable
 from support_system.generators.sandbox import (
     PRIVATE_DIR,
     SandboxLimits,
     SandboxResult,
+    bwrap,
     run_sandboxed,
+    runner,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -323,7 +324,7 @@ print(f"{len(totals)} items")
 
 
 def test_refuses_to_run_without_bubblewrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    monkeypatch.setattr(bwrap.shutil, "which", lambda name: None)
     workdir = tmp_path / "work"
 
     with pytest.raises(SandboxUnavailable) as caught:
@@ -343,8 +344,8 @@ def test_refuses_when_bwrap_cannot_build_the_sandbox(
     broken.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\n")
     # (exits 0 without ever starting the program: no "child-pid" in its status)
     broken.chmod(0o755)
-    real = sandbox._tools()
-    monkeypatch.setattr(sandbox, "_tools", lambda: replace(real, bwrap=str(broken)))
+    real = bwrap.find_tools()
+    monkeypatch.setattr(runner, "find_tools", lambda: replace(real, bwrap=str(broken)))
     workdir = tmp_path / "work"
 
     with pytest.raises(SandboxUnavailable, match="No permissions to create new namespace"):

@@ -9,8 +9,8 @@ import pytest
 
 from support_system.core.errors import AnswerInvalid, UnknownJob
 from support_system.data.db import make_engine, reset_engine_cache, session_scope
-from support_system.data.models import WizardSession, WizardStatus
 from support_system.data.repositories import ensure_local_user
+from support_system.data.schema import WizardSession, WizardStatus
 from support_system.jobs import wizard
 from support_system.jobs.catalogue import SAMPLES_DIR
 

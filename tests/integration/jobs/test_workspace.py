@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from support_system.core.errors import InvalidUpload, UnknownJob
+from support_system.core.errors import AnswerInvalid, InvalidUpload, UnknownJob
 from support_system.data.db import session_scope
-from support_system.data.models import Artifact, Execution, Project, WizardSession, WizardStatus
 from support_system.data.repositories import add_artifact, ensure_local_user, start_execution
+from support_system.data.schema import Artifact, Execution, Project, WizardSession, WizardStatus
 from support_system.jobs import wizard, workspace
 from support_system.jobs.catalogue import SAMPLES_DIR, get_job
 
@@ -247,3 +247,35 @@ def test_save_upload_keeps_files_inside_and_apart(user_id: int) -> None:
     assert other == folder / "sales-2.csv"
     assert (first.read_bytes(), other.read_bytes()) == (b"a\n1\n", b"a\n2\n")
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_answer_question_keeps_an_upload_and_keeps_it_when_nothing_new_is_sent(
+    user_id: int,
+) -> None:
+    project_id, session_id = workspace.create_project(user_id, "csv-summary", "en")
+    question = get_job("csv-summary").question("input_file")
+    state = workspace.answer_question(
+        session_id, question, None, "en", upload=("売上.csv", SALES_EN)
+    )
+    saved = Path(state.answers["input_file"])
+    assert saved.parent == workspace.project_dir(project_id) / "uploads" / str(session_id)
+    assert saved.read_bytes() == SALES_EN
+    assert state.question is not None and state.question.id != "input_file"
+
+    wizard.back(session_id)  # back on the file question, "next" without a new file
+    again = workspace.answer_question(session_id, question, None, "en")
+    assert again.answers["input_file"] == str(saved)
+
+    with pytest.raises(InvalidUpload):  # a bad file is refused; the good one stays
+        workspace.answer_question(session_id, question, None, "en", upload=("a.csv", b""))
+    assert wizard.resume(session_id).answers["input_file"] == str(saved)
+
+
+def test_answer_question_validates_typed_answers(user_id: int) -> None:
+    _, session_id = workspace.create_project(user_id, "shop-page", "ja")
+    question = get_job("shop-page").question("name")
+    state = workspace.answer_question(session_id, question, " ひまわり ", "ja")
+    assert state.answers["name"] == "ひまわり"
+    with pytest.raises(AnswerInvalid):
+        workspace.answer_question(session_id, question, "   ", "ja")
+    assert wizard.resume(session_id).answers["name"] == "ひまわり"

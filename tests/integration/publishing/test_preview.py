@@ -77,7 +77,7 @@ def test_cancel_stops_at_the_next_step_and_keeps_what_was_there(db, tmp_path: Pa
     from sqlalchemy import func, select
 
     from support_system.data.db import session_scope
-    from support_system.data.models import Artifact, Execution
+    from support_system.data.schema import Artifact, Execution
 
     out = tmp_path / "out"
     out.mkdir()

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +16,8 @@ import pytest
 
 from support_system.core.settings import PROJECT_ROOT
 from support_system.publishing.errors import ServerError
-from support_system.publishing.server import make_server, serve_in_background
-from support_system.publishing.site import publish, sites_root
+from support_system.publishing.server import make_server, serve_in_background, server_url
+from support_system.publishing.site import publish, site_url, sites_root
 
 
 @pytest.fixture
@@ -160,3 +161,17 @@ def test_cli_serve_command(settings, tmp_path: Path) -> None:
         process.terminate()
         out, _ = process.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}/" in out
+
+
+def test_site_url_on_the_servers_own_address_opens_the_published_page(site) -> None:
+    server = serve_in_background(0)  # a second server on another free port, same sites
+    try:
+        base = server_url(server)
+        assert base == f"http://127.0.0.1:{server.server_address[1]}"
+        url = site_url("shop", "top", base + "/")
+        assert url == f"{base}/shop/top/"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert response.status == 200 and "パン屋".encode() in response.read()
+    finally:
+        server.shutdown()
+        server.server_close()

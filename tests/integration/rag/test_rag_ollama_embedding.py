@@ -1,6 +1,6 @@
 """`rag.embedding: ollama`: the knowledge base embeds through an Ollama host's /api/embed.
 
-No Ollama server can be installed here, so these tests use `tests/fakes/ollama_server.py`,
+No Ollama server can be installed here, so these tests use `tests/fakes/ollama_server/`,
 which follows Ollama's documented /api/embed wire format and computes the vectors with
 a real embedding model (multilingual-e5-small); the client side is the real `ollama`
 package, exactly as in production.

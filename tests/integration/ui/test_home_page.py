@@ -38,7 +38,7 @@ def test_chat_streams_a_reply_from_the_embedded_model_and_saves_it(db) -> None:
     from sqlalchemy import select
 
     from support_system.data.db import session_scope
-    from support_system.data.models import Message
+    from support_system.data.schema import Message
 
     app = _app("en")
     next(box for box in app.text_input if box.label == "Your message").input(

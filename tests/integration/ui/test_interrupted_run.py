@@ -6,8 +6,8 @@ import pytest
 
 from support_system.core.i18n import t
 from support_system.data.db import session_scope
-from support_system.data.models import utcnow
 from support_system.data.repositories import start_execution
+from support_system.data.schema import utcnow
 from support_system.generators import runs
 from support_system.jobs import workspace
 from tests.helpers.apptest import open_app

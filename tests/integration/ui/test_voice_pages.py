@@ -14,9 +14,9 @@ from functools import cache
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from support_system.accounts.preferences import update_preferences
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
-from support_system.data.preferences import update_preferences
 from support_system.jobs import wizard
 from support_system.speech import synthesize
 from tests.helpers.apptest import (

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from support_system.accounts.preferences import load_preferences, update_preferences
 from support_system.core.i18n import t
-from support_system.data.preferences import load_preferences, update_preferences
 from support_system.jobs import wizard, workspace
 from support_system.jobs.catalogue import load_catalogue
 from tests.helpers.apptest import (

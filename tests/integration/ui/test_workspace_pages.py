@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from support_system.accounts.preferences import load_preferences
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
-from support_system.data.models import User
-from support_system.data.preferences import load_preferences
 from support_system.data.repositories import get_api_key, list_api_keys
+from support_system.data.schema import User
 from support_system.jobs import wizard, workspace
 from support_system.jobs.catalogue import get_job
 from tests.helpers.apptest import click, errors, labels, open_app, shown_text

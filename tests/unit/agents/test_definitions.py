@@ -7,14 +7,16 @@ from pathlib import Path
 import pytest
 
 from support_system.agents.definitions import (
+    FORM_FIELDS,
     TONES,
     AgentDefinition,
+    agent_from_form,
     load_agent_file,
     parse_agent,
     to_markdown,
 )
 from support_system.agents.errors import AgentFileError
-from support_system.agents.library import SYSTEM_AGENTS_DIR
+from support_system.agents.library import SYSTEM_AGENTS_DIR, form_choices
 from support_system.ai.prompts import render
 
 VALID = """---
@@ -123,3 +125,52 @@ def test_definition_model_rejects_unknown_tone_from_code() -> None:
             {"name": "x", "display_name": {"ja": "x", "en": "x"},
              "description": {"ja": "x", "en": "x"}, "tones": ["grumpy"]}
         )  # fmt: skip
+
+
+FORM = {
+    "name": " baker ",
+    "display_name_ja": "パン屋さん",
+    "display_name_en": "Baker",
+    "description_ja": "パンに詳しい。",
+    "description_en": "Knows bread.",
+    "gender": "",
+    "background": "Runs a bakery.",
+    "personalities": "warm、patient, ,precise",
+    "roles": ["teacher"],
+    "tones": ["polite"],
+    "skills": [],
+    "preferred_model": "",
+    "language": "auto",
+    "persona": "  Talk about bread.  ",
+}
+
+
+def test_the_agent_form_is_checked_like_a_file() -> None:
+    agent = agent_from_form(FORM)
+    assert (agent.name, agent.display_name.ja, agent.display_name.en) == (
+        "baker",
+        "パン屋さん",
+        "Baker",
+    )
+    assert agent.personalities == ["warm", "patient", "precise"]  # 、 and , both separate
+    assert (agent.language, agent.preferred_model) == (None, None)  # "auto", no model
+    assert agent.instructions == "Talk about bread."
+    assert agent_from_form({**FORM, "language": "ja"}).language == "ja"
+    assert set(FORM) == set(FORM_FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"name": "Baker!"}, "name"), ({"display_name_en": " "}, "display_name.en")],
+)
+def test_a_bad_form_value_names_its_field(change: dict[str, str], field: str) -> None:
+    with pytest.raises(AgentFileError) as caught:
+        agent_from_form({**FORM, **change})
+    assert caught.value.field == field
+    assert caught.value.message("ja") != caught.value.message("en")
+
+
+def test_form_choices_offer_every_role_template_and_model_skill(settings) -> None:
+    roles, skills = form_choices([])
+    assert roles == sorted(roles) and {"teacher", "reviewer", "engineer"} <= set(roles)
+    assert skills == sorted(skills) and skills  # the registry's models name skills

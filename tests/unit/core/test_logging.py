@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from support_system.core.logging import MASK, configure_logging, get_logger, redact
@@ -31,3 +32,17 @@ def test_log_file_never_contains_the_key(tmp_path: Path) -> None:
     content = (tmp_path / "app.log").read_text(encoding="utf-8")
     assert "saving key" in content and "openai" in content
     assert secret not in content
+
+
+def test_without_stderr_only_the_file_gets_log_lines(tmp_path: Path, capsys) -> None:
+    configure_logging(tmp_path, "INFO", to_stderr=False)
+    get_logger("test").warning("model_attempt_failed", model="m", token="abcdef123456")
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    line = json.loads((tmp_path / "app.log").read_text(encoding="utf-8").splitlines()[-1])
+    assert (line["event"], line["model"], line["token"], line["level"]) == (
+        "model_attempt_failed",
+        "m",
+        MASK,
+        "warning",
+    )

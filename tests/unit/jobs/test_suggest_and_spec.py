@@ -6,8 +6,9 @@ import pytest
 
 from support_system.jobs.answers import validate_answer
 from support_system.jobs.catalogue import get_job
+from support_system.jobs.definitions import KIND_ORDER
 from support_system.jobs.spec import answer_text, checklist, spec_lines
-from support_system.jobs.suggest import suggest_jobs
+from support_system.jobs.suggest import find_jobs, suggest_jobs
 
 
 @pytest.mark.parametrize(
@@ -61,3 +62,16 @@ def test_spec_marks_defaults_and_checklist_lists_what_is_missing() -> None:
     assert [item.state for item in items[1:]] == ["after"] * len(job.checks)
     complete = {q: v for q, v in job.samples["en"].items()}
     assert checklist(job, complete, "en")[0].state == "done"
+
+
+def test_the_job_list_filters_by_kind_and_ranks_by_the_search() -> None:
+    everything = find_jobs()
+    assert [j.kind for j in everything] == sorted(
+        (j.kind for j in everything), key=KIND_ORDER.index
+    )  # webpages first, as the catalogue orders them
+    programs = find_jobs(kind="program")
+    assert programs and all(j.kind == "program" for j in programs)
+    ranked = find_jobs("パン屋のホームページ")
+    assert ranked[0].id == "shop-page" and len(ranked) < len(everything)
+    assert find_jobs("パン屋のホームページ", kind="data") == [j for j in ranked if j.kind == "data"]
+    assert find_jobs("xyz") == []

@@ -7,7 +7,13 @@ import pytest
 
 from support_system.jobs.catalogue import get_job
 from support_system.speech import InvalidAudio, NothingHeard
-from support_system.speech.answers import clean_transcript, question_script, spoken_value
+from support_system.speech.answers import (
+    clean_transcript,
+    confirmed_answer,
+    interpret,
+    question_script,
+    spoken_value,
+)
 from support_system.speech.base import SAMPLE_RATE, read_wav, to_wav, wav_duration
 from support_system.speech.commands import COMMANDS, match_command, phrases
 from support_system.speech.service import transcribe
@@ -106,3 +112,32 @@ def test_question_script_reads_label_help_and_choices() -> None:
     assert script.startswith("Choose a design for the page.")
     assert "Standard (headings and a table), Cards (each item in a box)" in script
     assert "カード（項目を枠で囲む）" in question_script(layout, "ja")
+
+
+def test_a_recording_is_a_command_only_in_voice_mode_and_yes_answers_yes_no() -> None:
+    shop = get_job("shop-page")
+    name, layout = shop.question("name"), shop.question("layout")
+    assert interpret(name, "次へ", "ja", voice_mode=True).command == "next"
+    # Without voice mode the same words are dictation, never a command.
+    dictated = interpret(name, "次へ", "ja", voice_mode=False)
+    assert dictated.command is None and dictated.value == "次へ"
+    dry_run = get_job("file-renamer").question("dry_run")
+    said_yes = interpret(dry_run, "Yes.", "en", voice_mode=True)
+    assert said_yes.command is None and said_yes.value is True
+    unclear = interpret(layout, "something else", "en", voice_mode=True)
+    assert unclear.not_understood
+    assert unclear.options == [c.label.get("en") for c in layout.choices]
+    column = interpret(name, "maybe", "en", voice_mode=False, columns=["store", "sales"])
+    assert column.not_understood and column.options == ["store", "sales"]
+
+
+def test_a_spoken_next_submits_what_a_keyboard_user_would() -> None:
+    shop = get_job("shop-page")
+    products = shop.question("products")
+    rows = [{"name": "Bread", "price": 300, "description": None}]
+    submitted = confirmed_answer(products, rows, "en")
+    assert isinstance(submitted, str) and "Bread" in submitted and "300" in submitted
+    layout = shop.question("layout")
+    assert confirmed_answer(layout, "card", "en") == "card"  # a choice submits its value
+    chart = get_job("data-chart")
+    assert confirmed_answer(chart.question("x_column"), "Month", "en") == "Month"

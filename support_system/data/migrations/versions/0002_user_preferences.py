@@ -1,5 +1,5 @@
 """Per-user UI preferences: a JSON column `users.preferences` (language, theme, font size,
-model, Ollama address), read and validated by `support_system.data.preferences`.
+model, Ollama address), read and validated by `support_system.accounts.preferences`.
 
 One JSON column rather than a column per preference: new preferences then need no
 migration, and a stored value the code no longer understands is dropped on load instead

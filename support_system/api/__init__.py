@@ -1,1 +1,0 @@
-"""REST + WebSocket API for other clients, /metrics (later issue)."""

@@ -1,0 +1,40 @@
+"""Command line: `python -m support_system …` (Typer).
+
+Commands print translated messages; a SupportSystemError becomes its message and exit
+code 2 instead of a traceback (`common.reports_errors`, on every command). One module
+per command or command group; what a command needs beyond Typer it imports inside the
+command, so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from support_system.cli import auto, chat, db, generate, jobs, knowledge, models, serve
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="support_system command line.")
+
+
+@app.callback()
+def _start() -> None:
+    """Before any command: logs (secrets masked) go to the state dir's logs/app.log."""
+    from support_system.core.logging import configure_logging
+    from support_system.core.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(settings.state_dir / "logs", settings.log_level, to_stderr=False)
+
+
+app.add_typer(models.app, name="models")
+app.add_typer(db.app, name="db")
+app.add_typer(jobs.app, name="jobs")
+app.command()(chat.chat)
+app.command()(generate.generate)
+app.add_typer(auto.app, name="auto")
+app.command()(serve.serve)
+app.add_typer(knowledge.app, name="kb")
+
+
+def main() -> None:
+    """The console entry point (`python -m support_system`)."""
+    app()

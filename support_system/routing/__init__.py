@@ -1,1 +1,0 @@
-"""Task analyzer, skill matcher and model router (later issue)."""
