@@ -1,0 +1,338 @@
+"""In Japanese, no page shows or announces English: only proper names are Latin.
+
+The app starts in English; the person switches to 日本語 with the sidebar's language
+box by keyboard and then walks every page, once with a Japanese browser (locale ja-JP)
+and once with an English one (some of Streamlit's words follow the browser's
+language). Pages that need a project are reached the short real way (jobs started from
+the catalogue); Edit, Preview and Publish use a page made from the tested template
+through the real services (seed_project), and the chat room a conversation saved
+through them. On each page the test also does what reveals Streamlit's hidden texts:
+it types into every field (input hints), opens every select box and types a word that
+matches nothing, chooses a refused and then an accepted file in the uploaders, adds a
+file to the knowledge base, records from a fake microphone, closes and reopens the
+sidebar, opens a saved chat, publishes, and saves the settings.
+
+Three things are collected in every state:
+
+* every visible text node (and CSS-generated `content`, and placeholders) of the app's
+  document; an icon font's ligature ("keyboard_double_arrow_left") counts once the font
+  is loaded, because it is then drawn as a picture;
+* Chromium's own accessibility tree (CDP `Accessibility.getFullAXTree`): every name,
+  description and non-text value a screen reader would read, which covers aria-label,
+  aria-labelledby, labels, title and alt;
+* texts that appear only for a moment (a hint, a status, a toast): an init script
+  records every text and label in the document at each drawn frame, from the moment
+  the app's own code runs in the tab. The frame before that (Streamlit's boot screen,
+  before the first script run arrives) is Streamlit's alone and cannot be translated.
+
+A string fails if, once the allow-listed proper names and notations are taken out, it
+still has a Latin word. What the person typed (field values) and the generated page
+inside Preview's sandboxed frame are the person's content, not the app's interface,
+and are not checked. Every string checked is written to
+`ja-strings-<locale>.json` beside the screenshots for review.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support_system.core.settings import PROJECT_ROOT
+from tests.helpers.browser import (
+    SCREENSHOTS,
+    RunningApp,
+    active,
+    app_state,
+    chromium,
+    dump,
+    screenshot,
+    seed_project,
+    start_app,
+    tab_to,
+    wait_idle,
+)
+from tests.helpers.screen_text import RECORDER, Collector, english_words
+
+pytestmark = pytest.mark.browser
+SAMPLES = PROJECT_ROOT / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    running = start_app(tmp_path_factory.mktemp("ja-state"), lang="en")
+    yield running
+    running.stop()
+
+
+def _main_fields(page: Any) -> Any:
+    """The text fields of the main area (select boxes are opened by _open_every_select)."""
+    return page.locator(
+        '[data-testid="stMain"] input[type="text"]:not([role="combobox"]):visible, '
+        '[data-testid="stMain"] input[type="password"]:visible, '
+        '[data-testid="stMain"] textarea:visible'
+    )
+
+
+def _drawn(page: Any) -> None:
+    """Wait until the browser has drawn two more frames (React has shown the change)."""
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def _type_in_every_field(page: Any, collector: Collector, name: str) -> None:
+    """Type into each field (without sending) and collect while its instructions show."""
+    count = _main_fields(page).count()
+    for index in range(count):
+        fields = _main_fields(page)
+        if index >= fields.count():
+            break
+        box = fields.nth(index)
+        box.focus()
+        page.keyboard.type("あ")
+        try:
+            page.wait_for_function(
+                "(el) => el.value.includes('あ')", arg=box.element_handle(), timeout=5_000
+            )
+        except Exception as exc:  # noqa: BLE001 - playwright's TimeoutError, with context
+            pytest.fail(f"typing into field {index} of {name} failed: {active(page)} {exc}")
+        _drawn(page)  # the field's hint ("Press Enter to …") is drawn on the next render
+        collector.scan(page, name)
+        page.keyboard.press("Backspace")
+
+
+def _open_every_select(
+    page: Any, collector: Collector, name: str, *, scope: str = "stMain"
+) -> None:
+    """Open each select box's list (its options and any empty-list message), then close it."""
+    boxes = page.locator(
+        f'[data-testid="{scope}"] :is([data-testid="stSelectbox"], [data-testid="stMultiSelect"])'
+        " input"
+    )
+    for index in range(boxes.count()):
+        box = boxes.nth(index)
+        if not box.is_visible():
+            continue
+        opened = page.locator('[role="listbox"]:visible, [role="option"]:visible').first
+        for _ in range(3):  # a key pressed while Streamlit redraws the box can be lost
+            box.focus()
+            page.keyboard.press("ArrowDown")
+            try:
+                opened.wait_for(timeout=3_000)
+                break
+            except Exception:  # noqa: BLE001 - playwright's TimeoutError: press again
+                continue
+        else:
+            pytest.fail(f"select box {index} of {name} did not open: {active(page)}")
+        collector.scan(page, name)
+        page.keyboard.type("ゑゑゑ")  # nothing matches: the "no results" text
+        page.wait_for_function("(el) => el.value.includes('ゑゑゑ')", arg=box.element_handle())
+        _drawn(page)
+        collector.scan(page, name)
+        page.keyboard.press("Escape")
+        page.keyboard.press("Escape")
+
+
+def _visit(page: Any, url: str) -> None:
+    page.goto(url)
+    wait_idle(page)
+    page.wait_for_function("document.documentElement.lang === 'ja'")
+
+
+def _switch_to_japanese(page: Any) -> None:
+    """The sidebar's language box, by keyboard: type the language's name and press Enter."""
+    tab_to(
+        page,
+        lambda el: el.get("tag") == "input" and el.get("label") in ("言語", "Language"),
+        what="the language box",
+    )
+    page.keyboard.type("日本語")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    page.wait_for_function("document.documentElement.lang === 'ja'")
+
+
+def _start_job(page: Any, app: RunningApp, title: str) -> None:
+    """Start a job from the catalogue and wait for its first question."""
+    _visit(page, f"{app.url}/jobs")
+    page.get_by_role("button", name=f"「{title}」を作る").click()
+    page.wait_for_url(re.compile(r"/questions\?s=\d+"))
+    page.get_by_text(re.compile(r"\d+ 問中 1 問目")).wait_for()
+    wait_idle(page)
+
+
+def _upload(page: Any, collector: Collector, name: str, wrong: Path, right: Path) -> None:
+    """A refused file (wrong type) and then an accepted one, scanning each state."""
+    chooser = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
+    chips = page.locator('[data-testid="stFileChip"]')
+    try:
+        chooser.wait_for(state="attached", timeout=10_000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError, with what the page shows
+        screenshot(page, f"ja-no-uploader-{name}")
+        pytest.fail(f"no file uploader on {name} ({page.url}): {active(page)}")
+    chooser.set_input_files(str(wrong))
+    chips.first.wait_for()
+    wait_idle(page)
+    collector.scan(page, name)
+    page.locator('[data-testid="stFileChipDeleteBtn"] button').first.click()
+    chips.first.wait_for(state="detached")
+    wait_idle(page)
+    chooser.set_input_files(str(right))
+    chips.first.wait_for()
+    wait_idle(page)
+    collector.scan(page, name)
+
+
+def _record(page: Any, collector: Collector, name: str) -> None:
+    """Start the fake microphone, scan the recorder while it records, then stop it."""
+    recorder = page.locator('[data-testid="stAudioInput"]').first
+    recorder.get_by_role("button").first.click()
+    page.wait_for_function(  # a second of sound from the fake device
+        "() => (document.querySelector('[data-testid=stAudioInputWaveformTimeCode]') || {})"
+        ".textContent >= '00:01'"
+    )
+    collector.scan(page, name)
+    recorder.get_by_role("button").first.click()
+    wait_idle(page)
+    collector.scan(page, name)
+
+
+def _seed_conversation(app: RunningApp) -> None:
+    """A saved chat with the guide (a question, a reply and a reply cut short)."""
+    from support_system.agents.library import list_agents
+    from support_system.data import repositories as repo
+    from support_system.data.db import session_scope
+    from support_system.data.schema import MessageType
+
+    with app_state(app):
+        with session_scope() as session:
+            user = repo.ensure_local_user(session).id
+        guide = next(a for a in list_agents(user) if a.name == "guide")
+        with session_scope() as session:
+            chat = repo.create_conversation(
+                session, user, title="パン屋の相談", agent_id=guide.id
+            ).id
+            repo.add_message(session, chat, sender="user", content="パン屋のページを作りたいです。")
+            repo.add_message(session, chat, sender="guide", content="いいですね。お店の名前は？")
+            repo.add_message(
+                session, chat, sender="guide", content="それでは", type=MessageType.PARTIAL
+            )
+
+
+# A Japanese browser, and an English one (some of Streamlit's words follow the
+# browser's language, the rest never do).
+@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+def test_every_page_in_japanese_has_no_english(
+    app: RunningApp, tmp_path: Path, locale: str
+) -> None:
+    made = seed_project(app, "shop-page", "ja")
+    _seed_conversation(app)
+    wrong = tmp_path / "memo.exe"  # no uploader takes programs
+    wrong.write_bytes(b"MZ")
+    collector = Collector()
+    flags = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
+    with chromium(launch_args=flags, permissions=["microphone"], locale=locale) as context:
+        context.add_init_script(RECORDER)
+        page = context.new_page()
+        page.goto(app.url)
+        wait_idle(page)
+        page.wait_for_function("document.documentElement.dataset.ssTheme !== undefined")
+        _switch_to_japanese(page)
+        Collector().transient(page, "english")  # what was shown before the switch
+
+        # Home: the request box, the suggestions it gives, the chat box, the microphone.
+        collector.scan(page, "home")
+        _type_in_every_field(page, collector, "home")
+        page.locator(".st-key-want input").fill("パン屋のページを作りたい")
+        page.locator(".st-key-want input").press("Enter")
+        wait_idle(page)
+        collector.scan(page, "home")
+        _record(page, collector, "home")
+
+        # The sidebar: the language box opened, then closed and opened again by keyboard.
+        _open_every_select(page, collector, "sidebar", scope="stSidebar")
+        page.locator('[data-testid="stSidebar"]').hover()
+        page.get_by_role("button", name="サイドバーを閉じる").focus()
+        page.keyboard.press("Enter")
+        page.get_by_role("button", name="サイドバーを開く").wait_for()
+        collector.scan(page, "sidebar")
+        page.get_by_role("button", name="サイドバーを開く").focus()
+        page.keyboard.press("Enter")
+        page.locator('[data-testid="stSidebarNav"]').wait_for()
+
+        for name in ("jobs", "projects", "auto", "chat", "agents", "knowledge", "settings"):
+            _visit(page, f"{app.url}/{name}")
+            collector.scan(page, name)
+            _type_in_every_field(page, collector, name)
+            _open_every_select(page, collector, name)
+            screenshot(page, f"ja-{name}")
+
+        # The chat room with the saved conversation opened (its messages and their names).
+        _visit(page, f"{app.url}/chat")
+        page.locator(".st-key-chat-conversation input").focus()
+        page.keyboard.type("パン屋")
+        page.keyboard.press("Enter")
+        wait_idle(page)
+        page.locator(".st-key-chat-log [data-testid='stChatMessage']").nth(2).wait_for()
+        collector.scan(page, "chat")
+
+        _visit(page, f"{app.url}/knowledge")
+        _upload(page, collector, "knowledge", wrong, SAMPLES / "sales_ja_sjis.csv")
+        page.get_by_role("button", name="ナレッジベースに追加").click()
+        page.get_by_text("完了しました。").wait_for(timeout=120_000)
+        wait_idle(page)
+        collector.scan(page, "knowledge")  # the progress, the report and the document list
+
+        _visit(page, f"{app.url}/settings")
+        page.get_by_role("button", name="設定を保存").click()
+        wait_idle(page)
+        page.locator('[data-testid="stAlertContentSuccess"]').wait_for()
+        collector.scan(page, "settings")
+
+        # Questions, reached from the catalogue: a typed answer, then a file answer.
+        _start_job(page, app, "お店のホームページ")
+        collector.scan(page, "questions")
+        _type_in_every_field(page, collector, "questions")
+        _start_job(page, app, "表（CSV）の集計")
+        collector.scan(page, "questions")
+        _upload(page, collector, "questions", wrong, SAMPLES / "sales_ja_sjis.csv")
+        screenshot(page, "ja-questions")
+
+        for name in ("edit", "preview", "publish"):
+            _visit(page, f"{app.url}/{name}?s={made}")
+            collector.scan(page, name)
+            screenshot(page, f"ja-{name}")
+        page.get_by_role("button", name="ページを公開する").click()
+        wait_idle(page)
+        collector.scan(page, "publish")
+
+    # Every string checked, per page, for review beside the screenshots.
+    (SCREENSHOTS / f"ja-strings-{locale}.json").write_text(dump(collector.seen), encoding="utf-8")
+    assert collector.checked > 500, f"only {collector.checked} strings collected"
+    found = sum(len(v) for v in collector.english.values())
+    assert not collector.english, (
+        f"{found} English strings in the Japanese interface (page: string → where):\n"
+        + dump(collector.english)
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("Press Enter to submit form", ["Press", "to", "submit", "form"]),
+        ("Enter キーで送信できます", []),
+        ("表やCSVの集計", []),
+        ("Choose an option", ["Choose", "an", "option"]),
+        ("「memo.exe」を外す", []),
+        ("この種類のファイルは使えません（application/x-ms-dos-executable）。", []),
+        ("モデル: Qwen2.5-Coder 0.5B Instruct (Q4_K_M)", []),
+        ("sales_ja_sjis.csv を読み込みました (1.2 KB)", []),
+        ("Ollama サーバー http://127.0.0.1:11434", []),
+        ("20MB per file • CSV", ["per", "file"]),
+        ("keyboard_double_arrow_left", ["keyboard", "double", "arrow", "left"]),
+    ],
+)
+def test_english_words_flags_english_but_not_proper_names(text: str, english: list[str]) -> None:
+    assert english_words(text) == english
