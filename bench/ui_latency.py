@@ -62,6 +62,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 # Next to this file (bench/ is not a package; `python bench/…` puts it on sys.path).
@@ -187,6 +188,17 @@ class Walk:
         self._wait(what, condition, arg)
         return time.perf_counter() - start
 
+    def _focus(self, locator: Any, what: str) -> None:
+        """Give `locator` keyboard focus and make sure it keeps it (untimed): the page's
+        focus script checks again for a few frames after a run and puts focus back on
+        the field when an element it was on is replaced, which can beat a fast Tab."""
+        for _ in range(20):
+            locator.focus()
+            self.page.wait_for_timeout(200)
+            if locator.evaluate("el => document.activeElement === el"):
+                return
+        raise BenchError(f"sample {self.done}, {what}: could not keep focus there")
+
     def _open(self, path: str) -> None:
         self.page.goto(self.server.url + path)
         self.page.evaluate(_HELPERS)
@@ -207,7 +219,7 @@ class Walk:
             {"text": self.count_text, "n": self.filtered},
         )
 
-        page.get_by_role("button", name=self.start_label, exact=True).focus()
+        self._focus(page.get_by_role("button", name=self.start_label, exact=True), "focus on Start")
         got["start job"] = self._timed(
             "start job",
             lambda: page.keyboard.press("Enter"),
@@ -228,7 +240,10 @@ class Walk:
         )
         got["… field focused"] = time.perf_counter() - start
 
-        page.get_by_role("button", name=t("ui.questions.back", self.lang), exact=True).focus()
+        self._focus(
+            page.get_by_role("button", name=t("ui.questions.back", self.lang), exact=True),
+            "focus on Back",
+        )
         got["questions: back"] = self._timed(
             "questions: back",
             lambda: page.keyboard.press("Enter"),
@@ -247,7 +262,9 @@ class Walk:
         if not session_id.isdigit():
             raise BenchError(f"no ?s=<session id> in the questions page's URL: {page.url}")
 
-        page.locator('[data-testid="stSidebarNav"] a[href$="/edit"]').focus()
+        self._focus(
+            page.locator('[data-testid="stSidebarNav"] a[href$="/edit"]'), "focus on the link"
+        )
         got["edit via sidebar"] = self._timed(
             "edit via sidebar",
             lambda: page.keyboard.press("Enter"),
