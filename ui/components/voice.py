@@ -20,12 +20,14 @@ import streamlit as st
 
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
-from support_system.speech import SpeechError, synthesize, transcribe
+from support_system.speech.errors import SpeechError
 from support_system.speech.text import SentenceBuffer
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _cached_wav(text: str, lang: str, speech_settings: str) -> bytes:
+    from support_system.speech import synthesize  # numpy and the engines: when first used
+
     return synthesize(text, lang).wav
 
 
@@ -72,6 +74,8 @@ def voice_input(
     digest = hashlib.sha1(audio).hexdigest()
     heard_store: dict[str, tuple[str, str]] = st.session_state.setdefault("_voice_heard", {})
     if key not in heard_store or heard_store[key][0] != digest:
+        from support_system.speech import transcribe  # numpy and the engines: when first used
+
         try:
             with st.spinner(t("ui.voice.listening", lang)):
                 heard = transcribe(audio, lang)

@@ -1,10 +1,10 @@
 """The first page a person sees does not load the heavy libraries.
 
 LangChain, llama.cpp's bindings, LlamaIndex and pandas take seconds to import on a cold
-server (`bench/ui_latency.py` measures the page); the home page needs none of them to be
-drawn. They are loaded when the person first asks a model, reads a table or searches
-the knowledge base. This runs the home page in a fresh interpreter, so what earlier
-tests imported cannot hide an import the page makes.
+server, numpy a fifth of one (`bench/ui_latency.py` measures the page); the home page
+needs none of them to be drawn. They are loaded when the person first asks a model,
+reads a table, searches the knowledge base or uses voice. This runs the home page in a
+fresh interpreter, so what earlier tests imported cannot hide an import the page makes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ import sys
 
 from support_system.core.settings import PROJECT_ROOT
 
-HEAVY = ("langchain_core", "langchain_community", "llama_cpp", "llama_index", "pandas", "faiss")
+HEAVY = (
+    "langchain_core",
+    "langchain_community",
+    "llama_cpp",
+    "llama_index",
+    "pandas",
+    "faiss",
+    "numpy",
+)
 
 SCRIPT = """
 import json, sys
