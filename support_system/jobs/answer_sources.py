@@ -148,8 +148,6 @@ def _types_text(question: Question) -> str:
 
 
 def check_file(question: Question, raw: Any, ctx: AnswerContext) -> str:
-    from support_system.jobs.tables import read_table
-
     if not isinstance(raw, (str, Path)):
         raise invalid_answer(question, "not_text")
     text = str(raw).strip().strip('"').strip("'")
@@ -162,6 +160,8 @@ def check_file(question: Question, raw: Any, ctx: AnswerContext) -> str:
     if not path.is_file():
         raise invalid_answer(question, "file_missing", path=text)
     if suffix == ".csv":
+        from support_system.jobs.tables import read_table  # pandas: only for a CSV
+
         try:
             read_table(path)
         except InvalidUpload as error:
