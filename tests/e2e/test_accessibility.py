@@ -40,6 +40,7 @@ PAGES = [
     "preview",
     "publish",
     "projects",
+    "ask_data",
     "auto",
     "chat",
     "agents",

@@ -262,7 +262,16 @@ def test_every_page_in_japanese_has_no_english(
         page.keyboard.press("Enter")
         page.locator('[data-testid="stSidebarNav"]').wait_for()
 
-        for name in ("jobs", "projects", "auto", "chat", "agents", "knowledge", "settings"):
+        for name in (
+            "jobs",
+            "projects",
+            "ask_data",
+            "auto",
+            "chat",
+            "agents",
+            "knowledge",
+            "settings",
+        ):
             _visit(page, f"{app.url}/{name}")
             collector.scan(page, name)
             _type_in_every_field(page, collector, name)
@@ -277,6 +286,22 @@ def test_every_page_in_japanese_has_no_english(
         wait_idle(page)
         page.locator(".st-key-chat-log [data-testid='stChatMessage']").nth(2).wait_for()
         collector.scan(page, "chat")
+
+        # Ask your data with a file in use (its list, its Remove button), and a question
+        # asked without a file first (the page's own message, nothing sent to a model).
+        _visit(page, f"{app.url}/ask_data")
+        page.locator(".st-key-ask-question input").fill("売上の合計は？")
+        page.locator(".st-key-ask-question input").press("Enter")
+        wait_idle(page)
+        page.locator('[data-testid="stAlertContentError"]').wait_for()
+        collector.scan(page, "ask_data")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+            str(SAMPLES / "sales_ja_sjis.csv")
+        )
+        page.locator(".st-key-ask-files").get_by_text("sales_ja_sjis.csv").first.wait_for()
+        wait_idle(page)
+        collector.scan(page, "ask_data")
+        screenshot(page, "ja-ask_data")
 
         _visit(page, f"{app.url}/knowledge")
         _upload(page, collector, "knowledge", wrong, SAMPLES / "sales_ja_sjis.csv")

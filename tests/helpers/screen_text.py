@@ -42,6 +42,7 @@ ALLOWED_WORDS = {
     "JSON": "data format (an agent skill: JSON データ)",
     "PDF": "file format (the knowledge base's file types)",
     "Markdown": "file format name (the knowledge base's file types)",
+    "Excel": "program name (CSV や Excel のファイル: the files Ask your data reads)",
     "Word": "Microsoft Word, whose .docx files the knowledge base takes",
     "zip": "file format (zip ファイルでダウンロード)",
     "Shift_JIS": "character encoding name (the CSV question's help)",
@@ -58,7 +59,7 @@ ALLOWED_PATTERNS = {
     r"(?<![\w/])(?:/[\w.-]+){2,}/?": (
         "paths (of a published page, of a knowledge-base document's file)"
     ),
-    r"\b[\w.-]+\.(?:csv|txt|md|html?|pdf|docx|zip|exe)\b": "file names the person chose",
+    r"\b[\w.-]+\.(?:csv|xlsx|txt|md|html?|pdf|docx|zip|exe)\b": "file names the person chose",
     r"\bsales_ja_sjis\b": "the uploaded file's name, which is its document's title",
     r"\b(?:application|text|image|audio|video)/[\w.+-]+": (
         "a refused file's type as the browser names it (an identifier, like a file name)"
@@ -69,7 +70,7 @@ ALLOWED_PATTERNS = {
     r"\b(?:Q4_K_M|Q4_1|\d+(?:\.\d+)?[BM])\b": "model size and quantisation (0.5B, 135M)",
     r"\b(?:qwen|smollm|gpt)[\w.:-]*": "model ids (Answered by qwen2.5-coder-0.5b)",
     r"\b\d+(?:\.\d+)?\s?(?:KB|MB|GB|B)\b": "file sizes (1 ファイル 20MB まで, 354.0B)",
-    r"\b(?:txt|md|html?|pdf|docx|csv)\b": "file types an uploader lists (TXT, MD, …)",
+    r"\b(?:txt|md|html?|pdf|docx|csv|xlsx)\b": "file types an uploader lists (TXT, MD, …)",
 }
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 

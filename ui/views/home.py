@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from components.chrome import move_focus
 from components.names import model_label
@@ -13,6 +15,7 @@ from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.jobs import wizard, workspace
+from support_system.jobs.data_files import TABLE_TYPES, save_table, sounds_like_data_question
 from support_system.jobs.suggest import suggest_jobs
 
 lang: str = st.session_state.get("lang", get_settings().language)
@@ -39,19 +42,55 @@ if latest is not None:
         go("questions")
 
 st.header(t("ui.home.want_heading", lang), anchor=False)
-with st.container(key="want"), st.form("want-form", enter_to_submit=True, border=False):
-    want = st.text_input(
-        t("ui.home.want_label", lang), placeholder=t("ui.home.want_placeholder", lang)
+with st.form("want-form", enter_to_submit=True, border=False):
+    with st.container(key="want"):  # the field alone: focus and tests find it by this key
+        want = st.text_input(
+            t("ui.home.want_label", lang), placeholder=t("ui.home.want_placeholder", lang)
+        )
+    attached = st.file_uploader(
+        t("ask.home.attach_label", lang),
+        type=[kind.lstrip(".") for kind in TABLE_TYPES],
+        accept_multiple_files=True,
+        key="want-files",
+        help=t("ask.home.attach_help", lang),
     )
     asked = st.form_submit_button(t("ui.home.want_button", lang))
 
+
+def _to_ask_data(question: str, files: list[str], *, ask_now: bool) -> None:
+    """Open "Ask your data" with the files in use and the question in its field."""
+    in_use = st.session_state.setdefault("ask_files", [])
+    in_use += [path for path in files if path not in in_use]
+    st.session_state.ask_carry_question = question
+    st.session_state.ask_carry_ask = ask_now
+    go("ask_data")
+
+
+# A table attached, or a request that reads like a question about one, leads to "Ask
+# your data" (the file and the words carried over): at once when both are there,
+# otherwise offered beside the jobs that fit.
+upload_error: str | None = None
 if asked:
+    saved: list[str] = []
+    try:
+        saved = [str(save_table(user_id(), f.name, f.getvalue())) for f in attached or []]
+    except SupportSystemError as error:
+        upload_error = error.message(lang)
+    about_data = sounds_like_data_question(want)
+    if saved and (about_data or not want.strip()):
+        _to_ask_data(want.strip(), saved, ask_now=about_data)
     st.session_state.home_suggestions = [s.job.id for s in suggest_jobs(want)]
+    st.session_state.home_ask_offer = (
+        {"question": want.strip(), "files": saved} if saved or about_data else None
+    )
+if upload_error:
+    st.error(upload_error, icon="⚠️")
 suggested = st.session_state.get("home_suggestions")
+offer = st.session_state.get("home_ask_offer")
 if suggested is not None:
-    if not suggested:
+    if not suggested and not offer:
         st.info(t("ui.home.no_match", lang))
-    else:
+    elif suggested:
         st.markdown(f"**{t('ui.home.suggestions', lang)}**")
         from support_system.jobs.catalogue import get_job
 
@@ -65,6 +104,15 @@ if suggested is not None:
                     _, session_id = workspace.create_project(user_id(), job.id, lang)
                     open_session(session_id)
                     go("questions")
+if offer:
+    with st.container(border=True):
+        names = "、".join(Path(path).name for path in offer["files"])
+        st.markdown(
+            f"📊 **{t('ask.title', lang)}**  \n"
+            + (t("ask.home.offer_files", lang, files=names) if names else t("ask.home.offer", lang))
+        )
+        if st.button(t("ask.home.offer_button", lang), key="suggest-ask"):
+            _to_ask_data(offer["question"], offer["files"], ask_now=False)
 st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
 
 
@@ -138,7 +186,13 @@ if sent and text.strip():
 
 if asked:
     move_focus(
-        f"css:.st-key-suggest-{suggested[0]} button" if suggested else "css:[data-testid='stAlert']"
+        "error"
+        if upload_error
+        else f"css:.st-key-suggest-{suggested[0]} button"
+        if suggested
+        else "css:.st-key-suggest-ask button"
+        if offer
+        else "css:[data-testid='stAlert']"
     )
 elif st.session_state.get("_voice_heard", {}).get("chat"):
     move_focus(f"css:.st-key-chat-use-{st.session_state.get('_mic-version-chat', 0)} button")

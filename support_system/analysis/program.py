@@ -1,0 +1,144 @@
+"""Asking a model for `solve(df, tables)` and getting clean code back from its reply.
+
+Small models wrap code in prose, forget the function line or the `return`; rather
+than failing those replies we repair the shape (never the logic) here, so a repair
+attempt is spent only on a real mistake.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from support_system.ai import generate, prompts
+from support_system.analysis.answer import Turn
+from support_system.analysis.formats import Format
+
+_FENCE = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|\Z)", re.S)
+SIGNATURE = "def solve(df, tables):"
+MAX_TOKENS = 400
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything the program-writing prompt needs besides the feedback loop."""
+
+    question: str
+    tables: str  # the schema text (analysis.schema)
+    fmt: Format
+    change: bool
+    chart: bool
+    history: Sequence[Turn] = ()
+    examples: Sequence[tuple[str, str]] = ()  # analysis.examples, on this table
+
+
+def write(
+    request: Request,
+    model: str,
+    *,
+    feedback: str = "",
+    previous_code: str = "",
+    temperature: float = 0.0,
+    max_tokens: int = MAX_TOKENS,
+    user_id: int | None = None,
+) -> str:
+    """Ask `model` (no fallback: the caller escalates) for the program; return its code."""
+    prompt = prompts.render(
+        "analysis/code",
+        tables=request.tables,
+        examples="\n".join(f'- "{q}" -> return {line}' for q, line in request.examples),
+        history="\n".join(_turn(turn) for turn in request.history),
+        rules="\n".join(f"- {rule}" for rule in _rules(request)),
+        question=request.question,
+        feedback=feedback,
+        previous_code=previous_code,
+    )
+    result = generate(
+        prompt,
+        model,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        cache=False if temperature else None,  # a sample must be a new one
+        fallback=False,
+        purpose="analysis",
+        user_id=user_id,
+    )
+    return extract_code(result.text)
+
+
+def _turn(turn: Turn) -> str:
+    return f"Question: {turn.question}\n```python\n{turn.code}\n```\nAnswer: {turn.shown_value}"
+
+
+def _rules(request: Request) -> list[str]:
+    """What this question adds to the fixed rules: a change, a chart, a format."""
+    rules = []
+    if request.change:
+        rules.append(
+            "It asks to change the data: return the whole new DataFrame (all rows and "
+            "columns that remain), not a summary. Never change `df` in place and return None."
+        )
+    if request.chart:
+        rules.append(
+            "A chart is wanted: return the Series of values to draw (labels as index); "
+            "the chart is drawn for you."
+        )
+    return rules + request.fmt.instructions()
+
+
+def extract_code(reply: str) -> str:
+    """The `solve` function in a model's reply, shaped into one when it is not quite one."""
+    blocks = _FENCE.findall(reply)
+    code = max(blocks, key=lambda b: ("def solve" in b, len(b))) if blocks else reply
+    code = textwrap.dedent(code).strip("\n")
+    lines = code.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("def solve")), None)
+    if start is not None:
+        lines = _keep_imports(lines[:start]) + _function(lines[start:])
+        code = "\n".join(lines)
+        return _with_signature(code)
+    return _wrap(code)
+
+
+def _keep_imports(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith(("import ", "from "))]
+
+
+def _function(lines: list[str]) -> list[str]:
+    """The `def solve` block alone: a small model likes to add a demo call after it
+    (`result = solve(df, {...})`, `print(...)`), which would run at import and fail."""
+    body = [lines[0]]
+    for line in lines[1:]:
+        if line.strip() and not line[0].isspace() and not line.lstrip().startswith("#"):
+            break
+        body.append(line)
+    while body and not body[-1].strip():
+        body.pop()
+    return body
+
+
+def _with_signature(code: str) -> str:
+    """Give `solve` the fixed signature when the model dropped or renamed a parameter."""
+    return re.sub(r"^def solve\([^)]*\)\s*(->[^:]*)?:", SIGNATURE, code, count=1, flags=re.M)
+
+
+def _wrap(code: str) -> str:
+    """Turn loose statements into `solve`, returning the last expression (or `result`)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code  # reported with its line by the run; the model repairs it
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = tree.body[-1]
+        lines = code.splitlines()
+        start, end = last.lineno - 1, (last.end_lineno or last.lineno)
+        expression = "\n".join(lines[start:end])
+        code = "\n".join([*lines[:start], f"return {expression}", *lines[end:]])
+    elif "result" in code:
+        code = f"{code}\nreturn result"
+    imports = [line for line in code.splitlines() if line.startswith(("import ", "from "))]
+    body = [line for line in code.splitlines() if line not in imports]
+    return "\n".join([*imports, SIGNATURE, textwrap.indent("\n".join(body), "    ")])
