@@ -14,6 +14,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from support_system.ai import generate, prompts
@@ -104,14 +105,15 @@ def ask(
     return answer
 
 
+@dataclass
 class _Solved:
     """The program that passed, its outcome and who wrote it."""
 
-    def __init__(
-        self, code: str, outcome: running.Outcome, model: str, models: list[str], attempts: int
-    ) -> None:
-        self.code, self.outcome, self.model = code, outcome, model
-        self.models, self.attempts = models, attempts
+    code: str
+    outcome: running.Outcome
+    model: str
+    models: list[str]
+    attempts: int
 
 
 def _reading_progress(say: Progress, lang: str) -> Callable[[float, str], None]:
@@ -206,20 +208,16 @@ def _solve(
     raise _failure(trial.last, trial.problem, tried, tables, request.question)
 
 
+@dataclass
 class _Trial:
     """Checking and running one program; remembers the last failure for the report."""
 
-    def __init__(
-        self, request: program.Request, tables: Tables, tables_file: Path, inputs: frozenset[str]
-    ) -> None:
-        self.request, self.tables, self.tables_file, self.inputs = (
-            request,
-            tables,
-            tables_file,
-            inputs,
-        )
-        self.last: running.Outcome | None = None
-        self.problem = ""
+    request: program.Request
+    tables: Tables
+    tables_file: Path
+    inputs: frozenset[str]
+    last: running.Outcome | None = None
+    problem: str = ""
 
     def run(self, code: str, dest: Path) -> tuple[running.Outcome | None, str]:
         """The outcome when the program passes every check, else None and the repair hint."""
