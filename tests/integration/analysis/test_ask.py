@@ -34,7 +34,7 @@ REPRESENTATIVE = [
     "budget-03",
     "inv-04",
     "inv-05",
-    "pos-01",
+    "inv-01",
     "pos-02",
     "pos-03",
     "survey-05",
