@@ -62,7 +62,9 @@ def main() -> None:
     from support_system.core.logging import configure_logging
     from support_system.data.migrate import upgrade
 
-    configure_logging(state / "logs", "INFO", to_stderr=False)
+    # SUPPORT_SYSTEM_LOG_LEVEL=DEBUG keeps every program tried in logs/app.log
+    level = os.environ.get("SUPPORT_SYSTEM_LOG_LEVEL", "INFO")
+    configure_logging(state / "logs", level, to_stderr=False)
     upgrade()
     print(f"state dir (logs, answers): {state}")
     questions = load_questions()
@@ -129,9 +131,7 @@ def run_one(q: Any, by_id: dict[str, Any], model: str | None, stack: str) -> dic
         )
         if not correct:
             row["code"] = answer.code
-        _ANSWERS[(stack, q.id)] = Turn(
-            question=q.question, code=answer.code, shown_value=answer.shown_value
-        )
+        _ANSWERS[(stack, q.id)] = Turn.from_answer(answer)
     row["seconds"] = round(time.monotonic() - started, 2)
     mark = "ok " if row["correct"] else "BAD"
     print(

@@ -58,3 +58,17 @@ class Turn(BaseModel):
     question: str
     code: str
     shown_value: str = ""
+    kind: AnswerKind = "value"
+    output_file: Path | None = Field(
+        default=None, description="the new file a transformation made: a follow-up reads it"
+    )
+
+    @classmethod
+    def from_answer(cls, answer: Answer) -> Turn:
+        return cls(
+            question=answer.question,
+            code=answer.code,
+            shown_value=answer.shown_value,
+            kind=answer.kind,
+            output_file=answer.output_file,
+        )

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
+from support_system.analysis import intent
 from support_system.analysis.running import Outcome
 
 
@@ -106,3 +107,50 @@ def _canonical(value: Any) -> Any:
         rows = sorted(repr([_canonical(v) for v in row]) for row in value["rows"])
         return ("frame", sorted(map(str, value["columns"])), rows)
     return repr(value)
+
+
+def against_question(
+    outcome: Outcome, *, question: str, columns: list[str], change: bool
+) -> str | None:
+    """What the result misses of what the question plainly asks, or None.
+
+    These are the shape mistakes a small model makes most after the ones `problem`
+    catches: one total when the question says "per month", a change that changed
+    nothing (`fillna(inplace=True)` on a copy), a new table that silently lost the
+    other columns, a new column under a name the person did not give.
+    """
+    value = outcome.value
+    if not change:
+        group = intent.grouped_by(question, columns)
+        if group and not isinstance(value, dict | list):
+            return (
+                f"the question asks for one value per {group}, but the result is a single "
+                f"value: group by {group} (groupby) and return a Series with one value for each"
+            )
+        names = value.get("index_names") or [] if isinstance(value, dict) else []
+        if group in columns and group in names and len(names) > 1:
+            return (
+                f"the question asks for one value per {group}, but the result is grouped by "
+                f"{names}: group by {group!r} alone"
+            )
+        return None
+    if not (isinstance(value, dict) and value.get("type") == "frame"):
+        return None
+    if outcome.same_as_input:
+        return (
+            "the returned table is the same as the original: nothing was changed. Do not use "
+            "inplace=True; assign the changed table (df = df....) and return it"
+        )
+    after = [str(c) for c in value["columns"]]
+    if intent.keeps_columns(question):
+        text = intent.normalized(question)
+        lost = [c for c in columns if c not in after and intent.normalized(c) not in text]
+        if lost:
+            return (
+                f"the new table lost the columns {lost}: return every column of the table "
+                "with the change applied, not only the changed ones"
+            )
+    name = intent.new_column_name(question, columns)
+    if name and name not in after:
+        return f"name the new column {name!r}, exactly as the question writes it"
+    return None

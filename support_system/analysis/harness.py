@@ -81,6 +81,7 @@ def to_json_value(value: Any) -> Any:
             "type": "series",
             "name": None if value.name is None else str(value.name),
             "index_name": None if value.index.name is None else str(value.index.name),
+            "index_names": [None if n is None else str(n) for n in value.index.names],
             "index": [scalar(i) for i in value.index[:MAX_ROWS]],
             "values": [scalar(v) for v in value.to_numpy()[:MAX_ROWS]],
         }
@@ -206,6 +207,12 @@ def _solve(request: dict[str, Any], out: Path) -> dict[str, Any]:
     if not callable(solve):
         return {"error": "NoFunction", "message": "the code defines no function solve(df, tables)"}
     result = solve(df.copy(), {name: frame.copy() for name, frame in tables.items()})
+    if isinstance(result, pd.DataFrame) and request.get("keep_columns"):
+        result = with_all_columns(result, df)
+    if isinstance(result, pd.DataFrame) and request.get("new_column"):
+        result = with_new_column_named(result, df, str(request["new_column"]))
+    if isinstance(request.get("decimals"), int):
+        result = rounded(result, request["decimals"])
     report: dict[str, Any] = {"ok": True, "python_type": type(result).__name__}
     figure = _figure(result)
     if figure is not None:
@@ -221,8 +228,56 @@ def _solve(request: dict[str, Any], out: Path) -> dict[str, Any]:
         result.to_csv(out / TABLE_CSV, index=keep_index, encoding="utf-8-sig")
         report["table"] = TABLE_CSV
         report["shape"] = list(result.shape)
+        report["same_as_input"] = isinstance(result, pd.DataFrame) and result.equals(df)
     report["value"] = to_json_value(result)
     return report
+
+
+def with_all_columns(result: Any, df: Any) -> Any:
+    """`result` with the columns of `df` it dropped put back, for a change that keeps them.
+
+    Asked to add a column, a small model often returns only the key and the new column;
+    the rows it kept still carry `df`'s index labels, so the dropped columns can be put
+    back exactly. Only when the columns it kept still hold `df`'s values at those labels:
+    a re-numbered or grouped result is left for the checks to report.
+    """
+    missing = [c for c in df.columns if c not in result.columns]
+    shared = [c for c in df.columns if c in result.columns]
+    index = result.index
+    if not missing or not shared or not index.is_unique or not df.index.is_unique:
+        return result
+    if not index.isin(df.index).all():
+        return result
+    rows = df.loc[index]
+    for column in shared:  # the labels must still point at the same rows
+        if not rows[column].reset_index(drop=True).equals(result[column].reset_index(drop=True)):
+            return result
+    full = rows[missing].join(result)
+    order = [c for c in df.columns if c in full.columns]
+    return full[order + [c for c in full.columns if c not in order]]
+
+
+def rounded(result: Any, decimals: int) -> Any:
+    """A Series' or table's fractional numbers rounded as the question asked ("two
+    decimals"), so the table shown and the file downloaded both follow it."""
+    import pandas as pd
+
+    if isinstance(result, pd.Series) and pd.api.types.is_float_dtype(result):
+        return result.round(decimals)
+    if isinstance(result, pd.DataFrame):
+        floats = [c for c in result.columns if pd.api.types.is_float_dtype(result[c])]
+        if floats:
+            result = result.copy()
+            result[floats] = result[floats].round(decimals)
+    return result
+
+
+def with_new_column_named(result: Any, df: Any, name: str) -> Any:
+    """The one column `result` added to `df`, renamed to the name the person gave it."""
+    added = [c for c in result.columns if c not in df.columns]
+    if name in result.columns or len(added) != 1:
+        return result
+    return result.rename(columns={added[0]: name})
 
 
 def _failure(error: BaseException) -> dict[str, Any]:

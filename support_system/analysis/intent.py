@@ -46,6 +46,15 @@ _STRONG_CHANGE_WORDS = re.compile(
     r"\b(?:remove|delete|drop|save|give me the file|new file)\b|削除して|消して|保存|ファイルにして"
 )
 
+_RENAME_WORDS = re.compile(r"rename|header|列名|見出し|名前を変", re.I)
+_COLUMN_REMOVAL = re.compile(
+    r"(?:column|列).*(?:only|remove|delete|drop|だけ|のみ|消|削除|除)|"
+    r"(?:only|remove|delete|drop|keep).*column",
+    re.I,
+)
+_ADD_COLUMN = re.compile(r"add .*column|new column|列を(?:追加|足)|列も(?:追加|足)|列を作", re.I)
+_QUOTED = re.compile(r"[「『\"“]([^」』\"”]{1,40})[」』\"”]")
+
 _CHART_WORDS = re.compile(r"chart|graph|plot|グラフ|図にして|図で", re.I)
 
 
@@ -59,6 +68,29 @@ def is_change_request(question: str) -> bool:
     if "?" in text:  # NFKC made ？ a ?: a question asks for a value unless it says otherwise
         return bool(_STRONG_CHANGE_WORDS.search(text))
     return bool(_CHANGE_WORDS.search(text))
+
+
+_NARROW_WORDS = re.compile(r"\bonly\b|だけ|のみ|絞", re.I)
+
+
+def narrows(question: str) -> bool:
+    """Whether a request keeps part of the table ("only the first 5", 「3.1以上の月だけにして」)."""
+    text = normalized(question)
+    return "?" not in text and bool(_NARROW_WORDS.search(text))
+
+
+def keeps_columns(question: str) -> bool:
+    """Whether a change keeps every column: it neither renames nor removes columns."""
+    text = normalized(question)
+    return not _RENAME_WORDS.search(text) and not _COLUMN_REMOVAL.search(text)
+
+
+def new_column_name(question: str, columns: Sequence[str]) -> str | None:
+    """The name a request to add a column gives it (「1人あたりPV」の列を追加して), if any."""
+    if not _ADD_COLUMN.search(normalized(question)):
+        return None
+    names = [name for name in _QUOTED.findall(question) if name not in columns]
+    return names[0] if len(names) == 1 else None
 
 
 def wants_chart(question: str) -> bool:
@@ -119,3 +151,58 @@ def _is_label_column(column: pd.Series) -> bool:
 def _labels(column: pd.Series, limit: int = 200) -> Sequence[str]:
     values = column.dropna().astype(str).unique()[:limit]
     return [normalized(v) for v in values]
+
+
+_TIME_GROUPS = {
+    "monthly": "month",
+    "daily": "day",
+    "weekly": "week",
+    "yearly": "year",
+    "annual": "year",
+    "月別": "month",
+    "月ごと": "month",
+    "毎月": "month",
+    "日別": "day",
+    "日ごと": "day",
+    "週別": "week",
+    "週ごと": "week",
+    "年別": "year",
+    "年ごと": "year",
+    "年度別": "year",
+}
+_TIME_NOUNS = {"month": "month", "day": "day", "date": "day", "week": "week", "year": "year"}
+_EN_GROUP = re.compile(r"\b(?:per|each|every|by)\s+([a-z_]+)(?:\s+([a-z_]+))?")
+_STOP_WORDS = {"the", "and", "for", "with", "from", "all", "its", "their", "one"}
+_JA_GROUP = re.compile(r"([^\s、。,.?？!！のをはがにでと]{2,}?)(?:ごと|別|毎)")
+
+
+def grouped_by(question: str, columns: Sequence[str]) -> str | None:
+    """The column or time unit a question wants one result for each of, or None.
+
+    "Total per month", 「店舗別の売上」, "each student's rate": each asks for a labelled
+    result, not one number. Only a word that is a column (or part of one) or a time unit
+    counts, so "the average amount per receipt" (one number) is not mistaken for one.
+    """
+    text = normalized(question)
+    for word, unit in _TIME_GROUPS.items():
+        if word in text:
+            return unit
+    names = [normalized(str(c)) for c in columns]
+    words: list[str] = []
+    for found in _EN_GROUP.finditer(text):  # "per customer city": the last noun is the group
+        words += [w for w in (found.group(2), found.group(1)) if w]
+    words += [m.group(1) for m in _JA_GROUP.finditer(text)]
+    for word in words:
+        if word in _TIME_NOUNS:
+            return _TIME_NOUNS[word]
+        if word.isascii() and (len(word) < 3 or word in _STOP_WORDS):
+            continue
+        stem = word.rstrip("s") if word.isascii() and len(word) > 3 else word
+        matches = [
+            str(column)
+            for column, name in zip(columns, names, strict=True)
+            if len(stem) >= 2 and (stem in name or (len(name) >= 2 and name in stem))
+        ]
+        if matches:
+            return matches[0] if len(matches) == 1 else word
+    return None

@@ -32,7 +32,9 @@ class Request:
     change: bool
     chart: bool
     history: Sequence[Turn] = ()
+    on_changed_table: bool = False  # df is the table the last turn's change made
     examples: Sequence[tuple[str, str]] = ()  # analysis.examples, on this table
+    links: Sequence[str] = ()  # analysis.linking: the question's words found in the tables
 
 
 def write(
@@ -56,9 +58,10 @@ def write(
         feedback=feedback,
         previous_code=previous_code,
     )
-    result = generate(
+    stream = generate(
         prompt,
         model,
+        stream=True,
         max_tokens=max_tokens,
         temperature=temperature,
         cache=False if temperature else None,  # a sample must be a new one
@@ -66,7 +69,30 @@ def write(
         purpose="analysis",
         user_id=user_id,
     )
-    return extract_code(result.text)
+    reply = ""
+    try:
+        for piece in stream:
+            reply += piece
+            if "\n" in piece and function_finished(reply):
+                break  # the rest would be a demo call or prose, dropped anyway
+    finally:
+        stream.close()
+    return extract_code(reply)
+
+
+def function_finished(reply: str) -> bool:
+    """Whether `solve` is complete in a reply still being written: its code block closed,
+    or a line after it starts at the margin (`print(...)`, `# Example usage:`)."""
+    lines = reply.split("\n")[:-1]  # the last line may still be growing
+    start = next((i for i, line in enumerate(lines) if line.startswith("def solve")), None)
+    if start is None:
+        return False
+    for line in lines[start + 1 :]:
+        if line.startswith("```"):
+            return True
+        if line.strip() and not line[0].isspace():
+            return True
+    return False
 
 
 def _turn(turn: Turn) -> str:
@@ -74,8 +100,19 @@ def _turn(turn: Turn) -> str:
 
 
 def _rules(request: Request) -> list[str]:
-    """What this question adds to the fixed rules: a change, a chart, a format."""
-    rules = []
+    """What this question adds to the fixed rules: the table words it uses, a follow-up,
+    a change, a chart, a format."""
+    rules = list(request.links)
+    if request.on_changed_table:
+        rules.append(
+            "`df` is the new table the earlier request made (its changes are already in it): "
+            "apply only what the new question asks to it."
+        )
+    elif request.history:
+        rules.append(
+            "The question continues the conversation: start from the last function above "
+            "and change only what the new question asks; keep its filters, grouping and sorting."
+        )
     if request.change:
         rules.append(
             "It asks to change the data: return the whole new DataFrame (all rows and "

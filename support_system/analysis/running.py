@@ -11,7 +11,7 @@ import json
 import pickle
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,8 +39,8 @@ class Outcome:
     message: str = ""
     where: str = ""
     key: str | None = None  # the missing key of a KeyError (often a column name)
+    same_as_input: bool = False  # a table equal to df: a change that changed nothing
     seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def feedback(self) -> str:
         """The failure as one line for the next prompt."""
@@ -56,8 +56,23 @@ def pickle_tables(tables: Tables, directory: Path) -> Path:
     return path
 
 
-def run(code: str, tables_file: Path, dest: Path, *, chart: bool, title: str) -> Outcome:
-    """Run `code` on the pickled tables; copy result.csv / chart.png into `dest`."""
+def run(
+    code: str,
+    tables_file: Path,
+    dest: Path,
+    *,
+    chart: bool,
+    title: str,
+    keep_columns: bool = False,
+    new_column: str | None = None,
+    decimals: int | None = None,
+) -> Outcome:
+    """Run `code` on the pickled tables; copy result.csv / chart.png into `dest`.
+
+    `keep_columns` puts back the columns a changed table dropped, and `new_column` names
+    the one column it added (see `harness.with_all_columns`); `decimals` rounds a
+    result table's fractional numbers.
+    """
     size_mb = tables_file.stat().st_size // (1024 * 1024)
     limits = SandboxLimits(
         wall_seconds=WALL_SECONDS,
@@ -65,7 +80,16 @@ def run(code: str, tables_file: Path, dest: Path, *, chart: bool, title: str) ->
         memory_mb=max(2048, 1024 + 8 * size_mb),
         file_size_mb=max(64, 2 * size_mb + 16),
     )
-    request = json.dumps({"chart": chart, "title": title}, ensure_ascii=False)
+    request = json.dumps(
+        {
+            "chart": chart,
+            "title": title,
+            "keep_columns": keep_columns,
+            "new_column": new_column,
+            "decimals": decimals,
+        },
+        ensure_ascii=False,
+    )
     with tempfile.TemporaryDirectory(prefix="support-system-ask-") as scratch:
         workdir = Path(scratch)
         result = run_sandboxed(
@@ -115,6 +139,7 @@ def _outcome(report: dict[str, Any], seconds: float) -> Outcome:
         value=report.get("value"),
         python_type=str(report.get("python_type", "")),
         shape=report.get("shape"),
+        same_as_input=bool(report.get("same_as_input")),
         seconds=seconds,
     )
 

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from support_system.ai import generate, prompts
 from support_system.analysis import checks, code_hints, formats, intent, program, running
@@ -30,6 +31,7 @@ from support_system.analysis.errors import (
     SheetChoiceNeeded,
 )
 from support_system.analysis.examples import examples
+from support_system.analysis.linking import links
 from support_system.analysis.schema import describe
 from support_system.analysis.tables import Tables, load_tables
 from support_system.core.errors import ModelError
@@ -37,10 +39,14 @@ from support_system.core.i18n import t
 from support_system.core.logging import get_logger
 from support_system.core.settings import get_settings
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 log = get_logger("support_system.analysis")
 Progress = Callable[[str], None]
 HISTORY_TURNS = 3
 CROSS_CHECK_TEMPERATURE = 0.7
+REPAIR_TEMPERATURE = 0.6
 CROSS_CHECK_TOKENS = 160  # a sampled reply may ramble; a longer program is rarely right
 
 
@@ -67,11 +73,13 @@ def ask(
     say(t("analysis.progress.reading", lang, files=names))
     # A follow-up ("add the growth column") is about the sheets its conversation named.
     context = " ".join([*(turn.question for turn in history), question])
-    tables = _tables_for(files, context, sheet, _reading_progress(say, lang))
+    changed = _changed_table(history)  # "now only the months over 3.1" after a change
+    read, sheet = ([changed], None) if changed else (files, sheet)
+    tables = _tables_for(read, context, sheet, _reading_progress(say, lang))
     if not intent.is_about_data(question, tables.frames.values(), follow_up=bool(history)):
         raise NotAboutData(question[:80])
     fmt = formats.requested(question)
-    change = intent.is_change_request(question)
+    change = intent.is_change_request(question) or bool(changed and intent.narrows(question))
     chart = intent.wants_chart(question) and not change
     request = program.Request(
         question=question,
@@ -80,7 +88,9 @@ def ask(
         change=change,
         chart=chart,
         history=history,
+        on_changed_table=changed is not None,
         examples=examples(tables.df, lang),
+        links=[link.rule() for link in links(question, _linked_frames(tables))],
     )
     dest = (
         get_settings().state_dir
@@ -116,6 +126,14 @@ class _Solved:
     attempts: int
 
 
+def _changed_table(history: Sequence[Turn]) -> Path | None:
+    """The new file the last turn made, when the conversation goes on from a change."""
+    last = history[-1] if history else None
+    if last is None or last.kind != "transform" or last.output_file is None:
+        return None
+    return last.output_file if last.output_file.is_file() else None
+
+
 def _reading_progress(say: Progress, lang: str) -> Callable[[float, str], None]:
     """Reader progress as lines ("Reading big.csv… 35 %"), one per 5 % step of a big file."""
     last: dict[str, int] = {}
@@ -145,6 +163,11 @@ def _tables_for(
             raise SheetChoiceNeeded(question[:80], sheets=sheets)
         tables = load_tables(files, sheet=chosen)
     return tables
+
+
+def _linked_frames(tables: Tables) -> list[pd.DataFrame]:
+    """The frames whose words the question may use: every table, or the joined one."""
+    return [tables.df, *(f for name, f in tables.frames.items() if name != tables.main)]
 
 
 def _schema(tables: Tables) -> str:
@@ -182,9 +205,7 @@ def _solve(
             attempts += 1
             say(t("analysis.progress.writing", lang, model=name))
             try:
-                code = program.write(
-                    request, name, feedback=feedback, previous_code=code, user_id=user_id
-                )
+                code = _write(request, name, feedback, code, user_id)
             except ModelError as error:
                 log.warning("analysis_model_failed", model=name, error=type(error).__name__)
                 trial.problem = error.message(lang)
@@ -208,6 +229,28 @@ def _solve(
     raise _failure(trial.last, trial.problem, tried, tables, request.question)
 
 
+def _write(
+    request: program.Request, model: str, feedback: str, previous: str, user_id: int | None
+) -> str:
+    """A program, or a repair of `previous`; a repair that repeats it word for word is
+    sampled again, since at temperature 0 a small model often copies the code it is shown."""
+    code = program.write(request, model, feedback=feedback, previous_code=previous, user_id=user_id)
+    if feedback and _same_code(code, previous):
+        code = program.write(
+            request,
+            model,
+            feedback=feedback,
+            previous_code=previous,
+            temperature=REPAIR_TEMPERATURE,
+            user_id=user_id,
+        )
+    return code
+
+
+def _same_code(first: str, second: str) -> bool:
+    return first.split() == second.split()
+
+
 @dataclass
 class _Trial:
     """Checking and running one program; remembers the last failure for the report."""
@@ -222,14 +265,27 @@ class _Trial:
     def run(self, code: str, dest: Path) -> tuple[running.Outcome | None, str]:
         """The outcome when the program passes every check, else None and the repair hint."""
         request, tables = self.request, self.tables
-        feedback = _code_problem(code, self.inputs) or code_hints.unknown_values(
-            code, tables.frames.values(), request.question
+        feedback = (
+            _code_problem(code, self.inputs)
+            or code_hints.unknown_values(code, tables.frames.values(), request.question)
+            or code_hints.numbers_out_of_range(code, [tables.df])
+            or code_hints.ignores_duplicates(code, request.question)
         )
         if feedback:
             self.problem = feedback
             return None, feedback
+        columns = [str(c) for c in tables.df.columns]
         outcome = running.run(
-            code, self.tables_file, dest, chart=request.chart, title=request.question
+            code,
+            self.tables_file,
+            dest,
+            chart=request.chart,
+            title=request.question,
+            keep_columns=request.change and intent.keeps_columns(request.question),
+            new_column=intent.new_column_name(request.question, columns)
+            if request.change
+            else None,
+            decimals=request.fmt.decimals,
         )
         log.debug("analysis_attempt", code=code, error=outcome.error)
         if not outcome.ok:
@@ -238,6 +294,11 @@ class _Trial:
             return None, self.problem
         found = checks.problem(
             outcome, change=request.change, chart=request.chart, rows=len(tables.df)
+        ) or checks.against_question(
+            outcome,
+            question=request.question,
+            columns=columns,
+            change=request.change,
         )
         if found:
             self.problem = found
@@ -297,6 +358,9 @@ def _explained(outcome: running.Outcome, tables: Tables) -> str:
     columns = [str(c) for c in tables.df.columns]
     if outcome.error == "KeyError" and outcome.key is not None and outcome.key not in columns:
         feedback += f". There is no column {outcome.key!r}; the columns are: {columns}"
+        derived = code_hints.date_part(outcome.key, tables.df)
+        if derived:
+            feedback += f". For the {outcome.key} use {derived}"
     return feedback
 
 
@@ -316,6 +380,7 @@ def _failure(
             and last.key is not None
             and last.key not in columns
             and intent.normalized(last.key) in intent.normalized(question)
+            and not code_hints.date_part(last.key, tables.df)
         ):  # the person asked about it: the table lacks it (else the model invented it)
             return ColumnMissing(last.feedback(), column=last.key, columns=columns)
     return NotAnswered(problem, problem=problem or "-", models=tried)

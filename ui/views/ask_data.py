@@ -240,7 +240,7 @@ if question.strip() and not files:
 elif question.strip():
     from support_system.analysis import ask  # pandas and the model layer: when first asked
 
-    history = [Turn(question=a.question, code=a.code, shown_value=a.shown_value) for a in answers]
+    history = [Turn.from_answer(a) for a in answers]
     with work_box, st.status(t("ask.working", lang), expanded=True) as status:
 
         def progress(line: str) -> None:

@@ -76,7 +76,7 @@ def answers(module_state: Path) -> dict[str, object]:
         assert q.split == "tune"  # the held-out split stays out of everything but the bench
         history = [turns[q.after]] if q.after else []
         answer = ask(_files(qid), q.question, q.lang, history, sheet=q.sheet)
-        turns[qid] = Turn(question=q.question, code=answer.code, shown_value=answer.shown_value)
+        turns[qid] = Turn.from_answer(answer)
         found[qid] = answer
     return found
 

@@ -43,6 +43,7 @@ def test_a_scalar_a_series_and_a_new_table_come_back_in_their_json_shapes(
         "type": "series",
         "name": "売上",
         "index_name": "店舗",
+        "index_names": ["店舗"],
         "index": ["大阪", "東京"],
         "values": [800, 4200],
     }
