@@ -211,6 +211,8 @@ def _solve(request: dict[str, Any], out: Path) -> dict[str, Any]:
         result = with_all_columns(result, df)
     if isinstance(result, pd.DataFrame) and request.get("new_column"):
         result = with_new_column_named(result, df, str(request["new_column"]))
+    if request.get("order") in ("asc", "desc"):
+        result = in_order(result, descending=request["order"] == "desc")
     if isinstance(request.get("decimals"), int):
         result = rounded(result, request["decimals"])
     report: dict[str, Any] = {"ok": True, "python_type": type(result).__name__}
@@ -255,6 +257,18 @@ def with_all_columns(result: Any, df: Any) -> Any:
     full = rows[missing].join(result)
     order = [c for c in df.columns if c in full.columns]
     return full[order + [c for c in full.columns if c not in order]]
+
+
+def in_order(result: Any, *, descending: bool) -> Any:
+    """A Series of numbers sorted by value, when the question asked for "highest first"
+    (「多い順に」) and the program forgot to sort; other results are left as they are."""
+    import pandas as pd
+
+    if not isinstance(result, pd.Series) or not pd.api.types.is_numeric_dtype(result):
+        return result
+    if pd.api.types.is_bool_dtype(result):
+        return result
+    return result.sort_values(ascending=not descending, kind="stable")
 
 
 def rounded(result: Any, decimals: int) -> Any:

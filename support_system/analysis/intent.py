@@ -79,6 +79,25 @@ def narrows(question: str) -> bool:
     return "?" not in text and bool(_NARROW_WORDS.search(text))
 
 
+_DESCENDING = re.compile(
+    r"(?:highest|largest|biggest|most|top) first|descending|多い順|高い順|大きい順|降順|上位",
+    re.I,
+)
+_ASCENDING = re.compile(
+    r"(?:lowest|smallest|least|fewest) first|ascending|少ない順|低い順|小さい順|昇順|下位", re.I
+)
+
+
+def value_order(question: str) -> str | None:
+    """ "desc" or "asc" when the question asks for its values in an order (「多い順に」)."""
+    text = normalized(question)
+    if _DESCENDING.search(text):
+        return "desc"
+    if _ASCENDING.search(text):
+        return "asc"
+    return None
+
+
 def keeps_columns(question: str) -> bool:
     """Whether a change keeps every column: it neither renames nor removes columns."""
     text = normalized(question)

@@ -66,12 +66,13 @@ def run(
     keep_columns: bool = False,
     new_column: str | None = None,
     decimals: int | None = None,
+    order: str | None = None,
 ) -> Outcome:
     """Run `code` on the pickled tables; copy result.csv / chart.png into `dest`.
 
     `keep_columns` puts back the columns a changed table dropped, and `new_column` names
     the one column it added (see `harness.with_all_columns`); `decimals` rounds a
-    result table's fractional numbers.
+    result table's fractional numbers; `order` ("asc"/"desc") sorts a Series of numbers.
     """
     size_mb = tables_file.stat().st_size // (1024 * 1024)
     limits = SandboxLimits(
@@ -87,6 +88,7 @@ def run(
             "keep_columns": keep_columns,
             "new_column": new_column,
             "decimals": decimals,
+            "order": order,
         },
         ensure_ascii=False,
     )

@@ -286,6 +286,7 @@ class _Trial:
             if request.change
             else None,
             decimals=request.fmt.decimals,
+            order=None if request.change else intent.value_order(request.question),
         )
         log.debug("analysis_attempt", code=code, error=outcome.error)
         if not outcome.ok:

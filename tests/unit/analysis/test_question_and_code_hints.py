@@ -228,3 +228,16 @@ def test_a_follow_up_reads_the_file_the_last_change_made(tmp_path) -> None:
     assert _changed_table([]) is None
     made.unlink()  # gone (state cleaned): the follow-up reads the person's file again
     assert _changed_table([Turn.from_answer(change)]) is None
+
+
+def test_values_asked_for_in_order_are_sorted() -> None:
+    assert intent.value_order("費目ごとの合計金額を多い順に出して") == "desc"
+    assert intent.value_order("List the top 3 products by revenue, highest first.") == "desc"
+    assert intent.value_order("Cities with the fewest orders first") is None
+    assert intent.value_order("Lowest first, please") == "asc"
+    assert intent.value_order("What is the total?") is None
+    totals = pd.Series([3600, 510000, 20520], index=["医療費", "住居費", "交通費"])
+    assert list(harness.in_order(totals, descending=True).index) == ["住居費", "交通費", "医療費"]
+    assert list(harness.in_order(totals, descending=False)) == [3600, 20520, 510000]
+    names = pd.Series(["b", "a"])
+    assert harness.in_order(names, descending=True).tolist() == ["b", "a"]
