@@ -105,3 +105,36 @@ def test_a_runaway_program_is_stopped_by_the_time_limit(
     outcome = _run("def solve(df, tables):\n    while True:\n        pass", tables_file, tmp_path)
     assert not outcome.ok and outcome.error in ("limit:wall_time", "limit:cpu_time")
     assert json.dumps(outcome.feedback())
+
+
+def test_the_harness_gives_a_changed_table_back_whole_named_rounded_and_in_order(
+    tables_file: Path, tmp_path: Path
+) -> None:
+    """A narrow answer to "add a column「単価比」, two decimals" comes back with every
+    column, the person's name for the new one and two decimals; "highest first" sorts."""
+    narrow = (
+        "def solve(df, tables):\n"
+        "    df['ratio'] = df['売上'] / 700\n"
+        "    return df[['店舗', 'ratio']]\n"
+    )
+    outcome = running.run(
+        narrow,
+        tables_file,
+        tmp_path / "a",
+        chart=False,
+        title="t",
+        keep_columns=True,
+        new_column="単価比",
+        decimals=2,
+    )
+    assert outcome.ok and outcome.value["columns"] == ["日付", "店舗", "売上", "単価比"]
+    assert [row[3] for row in outcome.value["rows"]] == [1.71, 1.14, 2.14, 2.14]
+    assert not outcome.same_as_input
+    unsorted = "def solve(df, tables):\n    return df.groupby('店舗')['売上'].sum()"
+    ordered = running.run(
+        unsorted, tables_file, tmp_path / "b", chart=False, title="t", order="desc"
+    )
+    assert ordered.value["index"] == ["東京", "大阪"] and ordered.value["values"] == [4200, 800]
+    unchanged = "def solve(df, tables):\n    df['売上'].fillna(0)\n    return df"
+    same = running.run(unchanged, tables_file, tmp_path / "c", chart=False, title="t")
+    assert same.ok and same.same_as_input
