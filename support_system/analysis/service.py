@@ -14,9 +14,9 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from support_system.ai import generate, prompts
 from support_system.analysis import checks, code_hints, formats, intent, program, running
@@ -261,6 +261,22 @@ class _Trial:
     inputs: frozenset[str]
     last: running.Outcome | None = None
     problem: str = ""
+    columns: list[str] = field(init=False)
+    shaping: dict[str, Any] = field(init=False)  # what the harness repairs, same every run
+
+    def __post_init__(self) -> None:
+        request = self.request
+        self.columns = [str(c) for c in self.tables.df.columns]
+        self.shaping = {
+            "chart": request.chart,
+            "title": request.question,
+            "keep_columns": request.change and intent.keeps_columns(request.question),
+            "new_column": (
+                intent.new_column_name(request.question, self.columns) if request.change else None
+            ),
+            "decimals": request.fmt.decimals,
+            "order": None if request.change else intent.value_order(request.question),
+        }
 
     def run(self, code: str, dest: Path) -> tuple[running.Outcome | None, str]:
         """The outcome when the program passes every check, else None and the repair hint."""
@@ -274,20 +290,7 @@ class _Trial:
         if feedback:
             self.problem = feedback
             return None, feedback
-        columns = [str(c) for c in tables.df.columns]
-        outcome = running.run(
-            code,
-            self.tables_file,
-            dest,
-            chart=request.chart,
-            title=request.question,
-            keep_columns=request.change and intent.keeps_columns(request.question),
-            new_column=intent.new_column_name(request.question, columns)
-            if request.change
-            else None,
-            decimals=request.fmt.decimals,
-            order=None if request.change else intent.value_order(request.question),
-        )
+        outcome = running.run(code, self.tables_file, dest, **self.shaping)
         log.debug("analysis_attempt", code=code, error=outcome.error)
         if not outcome.ok:
             self.last = outcome
@@ -298,7 +301,7 @@ class _Trial:
         ) or checks.against_question(
             outcome,
             question=request.question,
-            columns=columns,
+            columns=self.columns,
             change=request.change,
         )
         if found:
