@@ -16,6 +16,7 @@ import re
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,12 +46,21 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     running.stop()
 
 
-def _worker_pid(app: RunningApp) -> int:
-    files = sorted(
-        (app.state_dir / "run").glob("model-worker-*.pid"), key=lambda p: p.stat().st_mtime
-    )
-    assert files, "no model worker pid file"
-    return int(files[-1].read_text())
+def _worker_pids(app: RunningApp) -> list[int]:
+    """Every live model worker of the app. The chat's model is not the only one that may
+    have a worker (the newest pid file was sometimes another model's, and the reply went
+    on), so each is signalled; a pid file whose process is gone or is not a worker is skipped."""
+    pids = []
+    for pid_file in (app.state_dir / "run").glob("model-worker-*.pid"):
+        pid = int(pid_file.read_text())
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"support_system.ai.model_worker" in command:
+            pids.append(pid)
+    assert pids, "no live model worker"
+    return pids
 
 
 def _send(page: Any, text: str) -> None:
@@ -77,7 +87,8 @@ def _send_and_kill(page: Any, app: RunningApp, sig: signal.Signals) -> str:
         page.wait_for_timeout(50)
     else:
         pytest.fail(f"no reply started streaming: {reply!r}")
-    os.kill(_worker_pid(app), sig)
+    for pid in _worker_pids(app):
+        os.kill(pid, sig)
     wait_idle(page, timeout=60_000)
     return reply
 
