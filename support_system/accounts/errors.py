@@ -25,3 +25,63 @@ class APIKeyEmpty(SupportSystemError):
     """A key was to be saved but the box was empty (or only spaces)."""
 
     message_key = "errors.api_key_empty"
+
+
+class LoginFailed(SupportSystemError):
+    """Wrong user name or password (one message for both, so names cannot be probed)."""
+
+    message_key = "errors.login_failed"
+
+
+class AccountLocked(SupportSystemError):
+    """Too many wrong passwords in a row; `retry_after` seconds until the next try."""
+
+    message_key = "errors.account_locked"
+
+    def __init__(self, detail: str = "", *, retry_after: int, **params: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, minutes=-(-retry_after // 60), **params)
+        self.retry_after = retry_after
+
+
+class AccountDisabled(SupportSystemError):
+    """An admin turned this account off."""
+
+    message_key = "errors.account_disabled"
+
+
+class RegistrationClosed(SupportSystemError):
+    """Open registration is off and no valid invitation was given."""
+
+    message_key = "errors.registration_closed"
+
+
+class InviteInvalid(SupportSystemError):
+    """The invitation code is unknown, used or expired."""
+
+    message_key = "errors.invite_invalid"
+
+
+class UsernameTaken(SupportSystemError):
+    message_key = "errors.username_taken"
+
+
+class UsernameInvalid(SupportSystemError):
+    message_key = "errors.username_invalid"
+
+
+class PasswordTooWeak(SupportSystemError):
+    """`reason` is a short key: too_short, too_long, same_as_name."""
+
+    message_key = "errors.password_too_weak"
+
+
+class TokenInvalid(SupportSystemError):
+    """A token that cannot be used: expired, tampered, revoked, or its user is gone."""
+
+    message_key = "errors.token_invalid"
+
+
+class PermissionDenied(SupportSystemError):
+    """Signed in, but this needs a role or scope the caller does not have."""
+
+    message_key = "errors.permission_denied"

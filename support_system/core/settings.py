@@ -162,6 +162,38 @@ class SpeechSettings(BaseModel):
     threads: int = Field(2, ge=1, le=32)
 
 
+class AuthSettings(BaseModel):
+    """Who may use the app: one local person (no login) or accounts with passwords."""
+
+    mode: Literal["local", "accounts"] = Field(
+        "local", description="local = one user, no login; accounts = login required."
+    )
+    open_registration: bool = Field(
+        True, description="Anyone may register; false = only people an admin invites."
+    )
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(14, ge=1, le=365)
+    slow_down_after: int = Field(
+        3, ge=1, description="Failed logins in a row before each next try is delayed."
+    )
+    lock_after: int = Field(10, ge=2, description="Failed logins in a row that lock the account.")
+    lock_minutes: int = Field(15, ge=1)
+
+
+class LimitSettings(BaseModel):
+    """Per-user rate limits and quotas (the `limits` library; Redis when a URL is set)."""
+
+    requests_per_minute: int = Field(120, ge=1)
+    concurrent_generations: int = Field(2, ge=1)
+    tokens_per_day: int | None = Field(None, ge=1, description="null = no daily token quota.")
+    money_per_month: float | None = Field(
+        None, ge=0, description="Cloud-model spend per user per month; null = no quota."
+    )
+    storage_url: str = Field(
+        "memory://", description="limits storage: memory:// (one process) or redis://host:port"
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable about one installation."""
 
@@ -182,7 +214,8 @@ class Settings(BaseSettings):
         None, description="Assembled model files; default <state_dir>/models. Shareable."
     )
     language: Language = "ja"
-    auth_enabled: bool = False
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     llm: LLMSettings = Field(default_factory=LLMSettings)
     rag: RAGSettings = Field(default_factory=RAGSettings)

@@ -159,6 +159,12 @@ class User(Base):
     role: Mapped[Role] = mapped_column(default=Role.USER)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Sign-in state (accounts mode): a disabled user cannot sign in and their tokens stop
+    # working; failed logins in a row slow down, then lock the account until locked_until.
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
     # UI preferences as stored; read them through `support_system.accounts.preferences`, which
     # validates and drops values it cannot use. The server default matches migration 0002
     # (rows that existed before it, and raw inserts, get "every preference at its default").
@@ -251,6 +257,25 @@ class Artifact(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class TaskAgent(Base):
+    """A task agent of a project (API): a persona with a job and that job's answers.
+
+    `persona` names an agent from `config/agents/` (empty = none); `configuration` holds
+    the job's answers, as a wizard session would. Executing it makes an Execution.
+    """
+
+    __tablename__ = "task_agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(_fk("projects.id", "CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    persona: Mapped[str] = mapped_column(sa.String(100), default="")
+    job_id: Mapped[str] = mapped_column(sa.String(100))
+    configuration: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class Execution(Base):
     """One auto/dialog-mode run; kept after its wizard session is gone (history, dashboard)."""
 
@@ -262,6 +287,10 @@ class Execution(Base):
     session_id: Mapped[int | None] = mapped_column(
         _fk("wizard_sessions.id", "SET NULL"), index=True
     )
+    # Whose run it is (isolation between accounts); kept NULL only for rows from before 0004
+    # that no session or project tied to a user.
+    user_id: Mapped[int | None] = mapped_column(_fk("users.id", "CASCADE"), index=True)
+    task_agent_id: Mapped[int | None] = mapped_column(_fk("task_agents.id", "SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(50))
     goal: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[ExecutionStatus] = mapped_column(default=ExecutionStatus.PENDING)
@@ -388,3 +417,75 @@ class UsageRecord(Base):
     status: Mapped[UsageStatus] = mapped_column(default=UsageStatus.OK)
     error_type: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RefreshToken(Base):
+    """One refresh token of the API (stored as a SHA-256 hash, never in clear).
+
+    Tokens rotate: using one marks it `used_at` and issues the next in the same `family`.
+    A used token presented again means it was stolen, so the whole family is revoked.
+    """
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(_fk("users.id", "CASCADE"), index=True)
+    family: Mapped[str] = mapped_column(sa.String(36), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class PersonalToken(Base):
+    """A long-lived API token for scripts: hashed, scoped, revocable; `prefix` identifies it."""
+
+    __tablename__ = "personal_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(_fk("users.id", "CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Invite(Base):
+    """An admin's invitation to register while open registration is off (code hashed)."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    role: Mapped[Role] = mapped_column(default=Role.USER)
+    created_by: Mapped[int | None] = mapped_column(_fk("users.id", "SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_by: Mapped[int | None] = mapped_column(_fk("users.id", "SET NULL"))
+    used_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """A security event, append-only (database triggers refuse UPDATE and DELETE).
+
+    The actor is kept by id and by name without a foreign key: the trail must outlive the
+    user, and a cascading SET NULL would be an update the triggers refuse.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index(None, "event", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    event: Mapped[str] = mapped_column(sa.String(50))
+    ok: Mapped[bool] = mapped_column(default=True)
+    actor_id: Mapped[int | None] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(sa.String(100), default="")
+    target: Mapped[str] = mapped_column(sa.String(200), default="")
+    client: Mapped[str] = mapped_column(sa.String(100), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -9,6 +9,8 @@ the API key again — there is no recovery, by design.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -39,13 +41,25 @@ def _load_or_create_key(path: Path) -> bytes:
     return key
 
 
-def _fernet() -> Fernet:
+def _key() -> tuple[bytes, str]:
     from_env = os.environ.get(SECRET_KEY_ENV, "").strip()
-    key = from_env.encode() if from_env else _load_or_create_key(key_file())
+    if from_env:
+        return from_env.encode(), SECRET_KEY_ENV
+    return _load_or_create_key(key_file()), str(key_file())
+
+
+def derived_key(purpose: str) -> bytes:
+    """A 32-byte key for `purpose` (e.g. signing API tokens), derived from the secret key
+    with HMAC-SHA256, so one secret serves every use without one use revealing another's."""
+    key, _ = _key()
+    return hmac.new(key, f"support_system:{purpose}".encode(), hashlib.sha256).digest()
+
+
+def _fernet() -> Fernet:
+    key, source = _key()
     try:
         return Fernet(key)
     except (ValueError, TypeError) as exc:  # never put the key itself into the message
-        source = SECRET_KEY_ENV if from_env else str(key_file())
         raise SecretError(detail=f"the key in {source} is not a valid Fernet key") from exc
 
 

@@ -14,7 +14,9 @@ from support_system.data.schema import (
     Execution,
     ExecutionStatus,
     FeedbackRecord,
+    Project,
     Substep,
+    WizardSession,
     utcnow,
 )
 
@@ -28,9 +30,19 @@ def start_execution(
     goal: str,
     project_id: int | None = None,
     session_id: int | None = None,
+    user_id: int | None = None,
+    task_agent_id: int | None = None,
 ) -> Execution:
-    """A RUNNING execution. Commit it in its own short scope so a crash still leaves its trace."""
+    """A RUNNING execution. Commit it in its own short scope so a crash still leaves its trace.
+
+    Every run has an owner: `user_id` when given, else the wizard session's user, else the
+    project's owner, else the local user (the single user while accounts are off).
+    """
+    if user_id is None:
+        user_id = _owner_of(session, session_id, project_id)
     execution = Execution(
+        user_id=user_id,
+        task_agent_id=task_agent_id,
         kind=kind,
         goal=goal,
         project_id=project_id,
@@ -41,6 +53,20 @@ def start_execution(
     session.add(execution)
     session.flush()
     return execution
+
+
+def _owner_of(session: Session, session_id: int | None, project_id: int | None) -> int:
+    from support_system.data.repositories.users import ensure_local_user
+
+    if session_id is not None:
+        owner = session.scalar(select(WizardSession.user_id).where(WizardSession.id == session_id))
+        if owner is not None:
+            return owner
+    if project_id is not None:
+        owner = session.scalar(select(Project.owner_id).where(Project.id == project_id))
+        if owner is not None:
+            return owner
+    return ensure_local_user(session).id
 
 
 def record_substep(
