@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from support_system.core.logging import get_logger
 from support_system.data.db import session_scope
+from support_system.data.repositories import accounts as repo
 from support_system.data.schema import AuditEvent
 
 log = get_logger(__name__)
@@ -99,17 +98,6 @@ def events(
     limit: int = 500,
 ) -> list[AuditRow]:
     """Events newest first, filtered by name, actor (user name), outcome and time."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-    if event:
-        query = query.where(AuditEvent.event == event)
-    if actor:
-        query = query.where(AuditEvent.actor == actor)
-    if ok is not None:
-        query = query.where(AuditEvent.ok == ok)
-    if since is not None:
-        query = query.where(AuditEvent.created_at >= since)
-    if until is not None:
-        query = query.where(AuditEvent.created_at < until)
     with session_scope() as session:
         return [
             AuditRow(
@@ -123,7 +111,15 @@ def events(
                 client=row.client,
                 detail=dict(row.detail or {}),
             )
-            for row in session.scalars(query)
+            for row in repo.audit_events(
+                session,
+                event=event,
+                actor=actor,
+                ok=ok,
+                since=since,
+                until=until,
+                limit=limit,
+            )
         ]
 
 

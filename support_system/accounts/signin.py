@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
-from sqlalchemy import func, select
 
 from support_system.accounts import audit
 from support_system.accounts.errors import (
@@ -41,6 +40,7 @@ from support_system.core.errors import NotFound
 from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
 from support_system.data.repositories import LOCAL_USERNAME
+from support_system.data.repositories import accounts as repo
 from support_system.data.schema import Invite, Role, User, utcnow
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,50}$")
@@ -113,16 +113,14 @@ def register(
     password_hash = _hasher.hash(password)
     now = utcnow()
     with session_scope() as session:
-        accounts = session.scalar(select(func.count()).where(User.password_hash.is_not(None)))
-        if session.scalar(select(User.id).where(User.username == name)) is not None:
+        accounts = repo.count_accounts(session)
+        if repo.user_by_name(session, name) is not None:
             raise UsernameTaken(name)
         role = Role.USER
         invite = None
         if accounts:
             if invite_code:
-                invite = session.scalars(
-                    select(Invite).where(Invite.code_hash == _hash_code(invite_code))
-                ).one_or_none()
+                invite = repo.invite_by_hash(session, _hash_code(invite_code))
                 if invite is None or invite.used_at is not None or invite.expires_at <= now:
                     raise InviteInvalid("unknown, used or expired invite")
                 role = invite.role
@@ -132,9 +130,7 @@ def register(
             session.add(user)
         else:
             role = Role.ADMIN  # the first account: takes over the local user's data, if any
-            user = session.scalars(
-                select(User).where(User.username == LOCAL_USERNAME)
-            ).one_or_none() or User(username=name)
+            user = repo.user_by_name(session, LOCAL_USERNAME) or User(username=name)
             user.username, user.role = name, role
             session.add(user)
         user.display_name = display_name.strip()[:200] or name
@@ -154,7 +150,7 @@ def login(username: str, password: str, *, client: str = "") -> UserInfo:
     now = utcnow()
     user_id: int | None = None
     with session_scope() as session:
-        user = session.scalars(select(User).where(User.username == name)).one_or_none()
+        user = repo.user_by_name(session, name)
         if user is None or user.password_hash is None:
             _hasher.verify(password, _DUMMY_HASH)
             failures = 0
@@ -239,7 +235,7 @@ def _user(session, user_id: int) -> User:  # noqa: ANN001 - a Session
 
 def list_users() -> list[UserInfo]:
     with session_scope() as session:
-        return [_info(u) for u in session.scalars(select(User).order_by(User.id))]
+        return [_info(u) for u in repo.all_users(session)]
 
 
 def get_user_info(user_id: int) -> UserInfo:
@@ -248,11 +244,7 @@ def get_user_info(user_id: int) -> UserInfo:
 
 
 def _admins_left(session, without: int) -> int:  # noqa: ANN001
-    return session.scalar(
-        select(func.count()).where(
-            User.role == Role.ADMIN, User.disabled.is_(False), User.id != without
-        )
-    )
+    return repo.active_admins_except(session, without)
 
 
 def reset_password(admin: Principal, user_id: int, new: str, *, client: str = "") -> None:

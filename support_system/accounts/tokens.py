@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
-from sqlalchemy import select, update
 
 from support_system.accounts import audit
 from support_system.accounts.errors import TokenInvalid
@@ -29,6 +28,7 @@ from support_system.accounts.principal import ALL, SCOPES, Principal
 from support_system.core.settings import get_settings
 from support_system.data import secrets as stored_secrets
 from support_system.data.db import session_scope
+from support_system.data.repositories import accounts as repo
 from support_system.data.repositories import ensure_local_user
 from support_system.data.schema import PersonalToken, RefreshToken, User, utcnow
 
@@ -115,9 +115,7 @@ def refresh(refresh_token: str, *, client: str = "") -> TokenPair:
     reuse: tuple[int, str] | None = None
     owner: int | None = None
     with session_scope() as session:
-        row = session.scalars(
-            select(RefreshToken).where(RefreshToken.token_hash == _hash(refresh_token))
-        ).one_or_none()
+        row = repo.refresh_token_by_hash(session, _hash(refresh_token))
         owner = row.user_id if row is not None else None
         if row is None:
             problem = "unknown refresh token"
@@ -146,19 +144,13 @@ def refresh(refresh_token: str, *, client: str = "") -> TokenPair:
 
 
 def _revoke_family(session, family: str, now: datetime) -> None:  # noqa: ANN001
-    session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    repo.revoke_refresh_family(session, family, now)
 
 
 def revoke_refresh(refresh_token: str, *, client: str = "") -> None:
     """Sign out: revoke the token's whole family (unknown tokens are ignored: already out)."""
     with session_scope() as session:
-        row = session.scalars(
-            select(RefreshToken).where(RefreshToken.token_hash == _hash(refresh_token))
-        ).one_or_none()
+        row = repo.refresh_token_by_hash(session, _hash(refresh_token))
         if row is None:
             return
         user_id = row.user_id
@@ -169,11 +161,7 @@ def revoke_refresh(refresh_token: str, *, client: str = "") -> None:
 def revoke_all_refresh(user_id: int) -> None:
     """Sign the user out everywhere (password change or reset, account disabled)."""
     with session_scope() as session:
-        session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+        repo.revoke_user_refresh_tokens(session, user_id, utcnow())
 
 
 def _usable_user(session, user_id: int) -> User | None:  # noqa: ANN001
@@ -267,10 +255,7 @@ def create_personal_token(
 
 def list_personal_tokens(user_id: int) -> list[PersonalTokenInfo]:
     with session_scope() as session:
-        rows = session.scalars(
-            select(PersonalToken).where(PersonalToken.user_id == user_id).order_by(PersonalToken.id)
-        )
-        return [_info(row) for row in rows]
+        return [_info(row) for row in repo.personal_tokens_of(session, user_id)]
 
 
 def revoke_personal_token(user_id: int, token_id: int, *, client: str = "") -> bool:
@@ -288,9 +273,7 @@ def revoke_personal_token(user_id: int, token_id: int, *, client: str = "") -> b
 def _personal_principal(token: str, *, client: str) -> Principal:
     now = utcnow()
     with session_scope() as session:
-        row = session.scalars(
-            select(PersonalToken).where(PersonalToken.token_hash == _hash(token))
-        ).one_or_none()
+        row = repo.personal_token_by_hash(session, _hash(token))
         if row is None:
             _refused("unknown personal token", client=client)
         if row.revoked_at is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from support_system.cli import ask, auto, chat, db, generate, jobs, knowledge, models, serve
+from support_system.cli import api, ask, auto, chat, db, generate, jobs, knowledge, models, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="support_system command line.")
 
@@ -33,6 +33,7 @@ app.command()(ask.ask)
 app.command()(generate.generate)
 app.add_typer(auto.app, name="auto")
 app.command()(serve.serve)
+app.command()(api.serve_api)
 app.add_typer(knowledge.app, name="kb")
 
 

@@ -130,9 +130,16 @@ class _Recorder:
     """Database records of a run. A database failure is logged, never fatal: the user's
     artifact matters more than its history."""
 
-    def __init__(self, job: Job, session_id: int | None, project_id: int | None) -> None:
-        self.execution_id: int | None = None
-        self._try(self._start, job, session_id, project_id)
+    def __init__(
+        self,
+        job: Job,
+        session_id: int | None,
+        project_id: int | None,
+        execution_id: int | None = None,
+    ) -> None:
+        self.execution_id: int | None = execution_id
+        if execution_id is None:  # else the caller (the API's runner) started the row
+            self._try(self._start, job, session_id, project_id)
 
     def _try(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -256,6 +263,7 @@ def run_pipeline(
     cancel: threading.Event | None = None,
     on_text: Callable[[str], None] | None = None,
     use_knowledge: bool = True,
+    execution_id: int | None = None,
 ) -> PipelineResult:
     """Make the artifact for `job` from `answers` in `out_dir`; never raises ModelError.
 
@@ -263,7 +271,9 @@ def run_pipeline(
     the template was used, why (`explanation`, in `lang`). `on_text` receives the model's
     text as it streams (for a live view). With `use_knowledge` the person's relevant
     knowledge-base passages go into the prompt and the documents used are listed in the
-    result (`sources`). Setting `cancel` stops the run
+    result (`sources`). `execution_id` records the run in an Execution the caller already
+    started (one row per run, e.g. a task agent's); otherwise the pipeline starts one.
+    Setting `cancel` stops the run
     at the next step boundary (a model call in flight finishes first); a cancelled run
     leaves `out_dir` as it was, apart from its result.json.
     """
@@ -283,7 +293,7 @@ def run_pipeline(
         ctx.knowledge = knowledge_for(knowledge_query(ctx), project=project_id)
         if ctx.knowledge:
             notify("knowledge", {"passages": len(ctx.knowledge)})
-    recorder = _Recorder(job, session_id, project_id)
+    recorder = _Recorder(job, session_id, project_id, execution_id)
     attempts: list[AttemptReport] = []
     winner: Draft | None = None
     winner_checks: list[CheckResult] = []

@@ -52,6 +52,7 @@ from support_system.data.repositories.projects import (
 )
 from support_system.data.repositories.usage import (
     record_usage,
+    usage_per_model_since,
 )
 from support_system.data.repositories.users import (
     LOCAL_USERNAME,
@@ -112,6 +113,7 @@ __all__ = [
     "recent_in_progress",
     "record_substep",
     "record_usage",
+    "usage_per_model_since",
     "save_answer",
     "save_api_key",
     "session_artifacts",
