@@ -72,7 +72,7 @@ class Runner:
         goal: str,
         owner_id: int,
         project_id: int,
-        agent_id: int,
+        agent_id: int | None,
         model: str | None,
         lang: str,
         budget: Budget,
@@ -87,7 +87,7 @@ class Runner:
             with session_scope() as session:
                 execution = repo.start_execution(
                     session,
-                    kind=f"agent:{job.kind}",
+                    kind=f"agent:{job.kind}" if agent_id is not None else f"api:{job.kind}",
                     goal=goal,
                     project_id=project_id,
                     user_id=owner_id,
@@ -119,7 +119,7 @@ class Runner:
         job: Job,
         answers: dict[str, Any],
         project_id: int,
-        agent_id: int,
+        agent_id: int | None,
         model: str | None,
         lang: str,
         budget: Budget,
@@ -134,7 +134,8 @@ class Runner:
         recorded = False  # the pipeline closes the row itself when it returns
         try:
             base = workspace.project_dir(project_id)
-            out_dir = base / "agents" / str(agent_id) / str(live.execution_id)
+            folder = f"agents/{agent_id}" if agent_id is not None else "generated"
+            out_dir = base / folder / str(live.execution_id)
             pipeline = run_pipeline(
                 job,
                 effective_answers(job, answers, lang),

@@ -86,7 +86,7 @@ def checked_configuration(
     return canonical
 
 
-def _missing(job: Job, configuration: dict[str, Any], lang: str) -> list[str]:
+def missing_answers(job: Job, configuration: dict[str, Any], lang: str) -> list[str]:
     from support_system.jobs.flow import visible_questions
 
     return [
@@ -190,7 +190,7 @@ def execute_agent(
         job_id, project_id = agent.job_id, agent.project_id
         configuration, name = dict(agent.configuration), agent.name
     job = get_job(job_id)
-    missing = _missing(job, configuration, lang)
+    missing = missing_answers(job, configuration, lang)
     if missing:
         raise AnswersMissing(f"unanswered: {missing}", questions=", ".join(missing))
     if body.model is not None:

@@ -200,3 +200,55 @@ def test_a_second_run_while_the_slot_is_busy_gets_429_and_starts_nothing(
         assert again.status_code == 202, again.text
         _wait(client, a, again.json()["execution_id"])
     assert _executions() == 2
+
+
+def test_generate_runs_a_job_for_ones_own_project_and_streams_its_progress(
+    offline_client: TestClient,
+) -> None:
+    """`/api/generate` without a task agent, watched over `/ws/executions/{id}`."""
+    client = offline_client
+    a, b = make_person("aiko"), make_person("ben")
+    project_id = _project(client, a)
+    body = {
+        "job_id": "faq-page",
+        "project_id": project_id,
+        "answers": get_job("faq-page").samples["en"],
+        "model": UNREACHABLE_MODEL,
+        "attempts": 1,
+        "lang": "en",
+    }
+    refused = client.post("/api/generate", json=body, headers=b.headers)  # A's project
+    assert_error(refused, 404)
+    assert_error(
+        client.post("/api/generate", json={**body, "answers": {}}, headers=a.headers),
+        422,
+        "answers_missing",
+    )
+    assert _all_executions() == 0  # refused requests started nothing
+
+    accepted = client.post("/api/generate", json=body, headers=a.headers)
+    assert accepted.status_code == 202, accepted.text
+    execution_id = accepted.json()["execution_id"]
+    with client.websocket_connect(f"/ws/executions/{execution_id}", headers=a.headers) as socket_:
+        frames = [socket_.receive_json()]
+        while frames[-1]["type"] != "end":
+            frames.append(socket_.receive_json())
+    assert (frames[0]["type"], frames[0]["execution_id"]) == ("ready", execution_id)
+    progress = [f for f in frames if f["type"] == "progress"]
+    assert [f["id"] for f in progress] == list(range(1, len(progress) + 1))
+    assert "fallback" in [f["kind"] for f in progress] and progress[-1]["kind"] == "done"
+    assert frames[-1]["status"] in ("completed", "failed")
+
+    record = client.get(f"/api/executions/{execution_id}", headers=a.headers).json()
+    assert record["kind"] == "api:webpage" and record["task_agent_id"] is None
+    assert record["result"]["main_file"] == "index.html"
+    assert _all_executions() == 1
+
+    with client.websocket_connect(f"/ws/executions/{execution_id}", headers=b.headers) as socket_:
+        frame = socket_.receive_json()
+    assert frame["error"]["code"] == "not_found"
+
+
+def _all_executions() -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(Execution))

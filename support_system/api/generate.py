@@ -1,0 +1,71 @@
+"""`/api/generate`: make a catalogue job's artifact from answers, without a task agent.
+
+The same checks and the same background runner as a task agent's `execute` (see
+`api.task_agents`): answers are validated like the wizard's, file answers must lie in
+the project's folder, required questions need an answer or a default, then the quota
+and a free generation slot; only then is the Execution made (202). Poll
+`/api/executions/{id}/status` or listen on `/ws/executions/{id}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, Field
+
+from support_system.api.deps import Generator, limits_of
+from support_system.api.errors import ERROR_RESPONSES, AnswersMissing
+from support_system.api.models import MAX_ID, ExecutionAccepted, Text
+from support_system.api.projects import owned_project
+from support_system.api.task_agents import checked_configuration, missing_answers
+from support_system.core.languages import Language
+from support_system.core.settings import get_settings
+from support_system.data.db import session_scope
+
+router = APIRouter(tags=["generate"], responses=ERROR_RESPONSES)
+
+
+class GenerateIn(BaseModel):
+    job_id: Text(100, 1)
+    project_id: int = Field(ge=1, le=MAX_ID, description="The project the result belongs to.")
+    answers: dict[str, Any] = Field(default_factory=dict, max_length=100)
+    model: Text(100, 1) | None = Field(None, description="A model registry name.")
+    lang: Language | None = None
+    attempts: int = Field(3, ge=1, le=5, description="Model attempts before the template.")
+
+
+@router.post("/api/generate", status_code=status.HTTP_202_ACCEPTED)
+def generate(body: GenerateIn, request: Request, caller: Generator) -> ExecutionAccepted:
+    """Run a job in the background for one of your projects; answers as in the wizard."""
+    from support_system.ai.registry import get_registry
+    from support_system.generators.pipeline import Budget
+    from support_system.jobs.catalogue import get_job
+
+    lang = body.lang or get_settings().language
+    with session_scope() as session:
+        project = owned_project(session, caller, body.project_id)
+        owner_id = project.owner_id
+    job = get_job(body.job_id)  # UnknownJob (422)
+    answers = checked_configuration(job, body.answers, body.project_id)
+    missing = missing_answers(job, answers, lang)
+    if missing:
+        raise AnswersMissing(f"unanswered: {missing}", questions=", ".join(missing))
+    if body.model is not None:
+        get_registry().get(body.model)  # UnknownModel (422) before anything starts
+    limits = limits_of(request)
+    limits.check_quota(caller.user_id)
+    slot = limits.start_generation(caller.user_id)
+    execution_id = request.app.state.runner.start(
+        job=job,
+        answers=answers,
+        goal=job.id,
+        owner_id=owner_id,
+        project_id=body.project_id,
+        agent_id=None,
+        model=body.model,
+        lang=lang,
+        budget=Budget(attempts=body.attempts),
+        slot=slot,
+    )
+    return ExecutionAccepted(execution_id=execution_id, status="running")
