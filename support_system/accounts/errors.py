@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from support_system.core.errors import SupportSystemError
@@ -85,3 +86,49 @@ class PermissionDenied(SupportSystemError):
     """Signed in, but this needs a role or scope the caller does not have."""
 
     message_key = "errors.permission_denied"
+
+
+class LimitExceeded(SupportSystemError):
+    """Base of the refusals below; `retry_after` is whole seconds until a retry can work."""
+
+    def __init__(self, detail: str = "", *, retry_after: int, **params: Any) -> None:
+        retry_after = max(1, int(retry_after))
+        super().__init__(
+            detail,
+            retry_after=retry_after,
+            minutes=math.ceil(retry_after / 60),
+            hours=math.ceil(retry_after / 3600),
+            **params,
+        )
+        self.retry_after = retry_after
+
+
+class RateLimitExceeded(LimitExceeded):
+    """More requests in the last minute than `limits.requests_per_minute`."""
+
+    message_key = "errors.limits.rate"
+
+
+class TooManyGenerations(LimitExceeded):
+    """Already `limits.concurrent_generations` runs going for this person."""
+
+    message_key = "errors.limits.busy"
+
+
+class QuotaExceeded(LimitExceeded):
+    """Today's tokens or this month's money is used up; `quota` says which
+    ("tokens_per_day" or "money_per_month", each with its own message)."""
+
+    message_key = "errors.limits.tokens_per_day"
+
+    def __init__(self, detail: str = "", *, retry_after: int, quota: str, **params: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, quota=quota, **params)
+        self.quota = quota
+        self.message_key = f"errors.limits.{quota}"
+
+
+class RerunUnavailable(SupportSystemError):
+    """This run cannot be started again (not a generation, its wizard pass is gone, or
+    it is not the person's)."""
+
+    message_key = "errors.rerun_unavailable"

@@ -22,13 +22,16 @@ import math
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from limits import RateLimitItemPerMinute
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from support_system.core.errors import SupportSystemError
+from support_system.accounts.errors import (
+    QuotaExceeded,
+    RateLimitExceeded,
+    TooManyGenerations,
+)
 from support_system.core.settings import LimitSettings, get_settings
 
 KEY_PREFIX = "support_system"
@@ -38,45 +41,6 @@ crashed mid-run must not block its user for ever (longer than any run's budget).
 BUSY_RETRY_SECONDS = 30
 """What a person is told to wait when all their generation slots are busy: runs take tens
 of seconds to minutes, and there is no way to know which will end first."""
-
-
-class LimitExceeded(SupportSystemError):
-    """Base of the refusals below; `retry_after` is whole seconds until a retry can work."""
-
-    def __init__(self, detail: str = "", *, retry_after: int, **params: Any) -> None:
-        retry_after = max(1, int(retry_after))
-        super().__init__(
-            detail,
-            retry_after=retry_after,
-            minutes=math.ceil(retry_after / 60),
-            hours=math.ceil(retry_after / 3600),
-            **params,
-        )
-        self.retry_after = retry_after
-
-
-class RateLimitExceeded(LimitExceeded):
-    """More requests in the last minute than `limits.requests_per_minute`."""
-
-    message_key = "errors.limits.rate"
-
-
-class TooManyGenerations(LimitExceeded):
-    """Already `limits.concurrent_generations` runs going for this person."""
-
-    message_key = "errors.limits.busy"
-
-
-class QuotaExceeded(LimitExceeded):
-    """Today's tokens or this month's money is used up; `quota` says which
-    ("tokens_per_day" or "money_per_month", each with its own message)."""
-
-    message_key = "errors.limits.tokens_per_day"
-
-    def __init__(self, detail: str = "", *, retry_after: int, quota: str, **params: Any) -> None:
-        super().__init__(detail, retry_after=retry_after, quota=quota, **params)
-        self.quota = quota
-        self.message_key = f"errors.limits.{quota}"
 
 
 class GenerationSlot:

@@ -14,7 +14,8 @@ ALL = "*"
 @dataclass(frozen=True)
 class Principal:
     """The signed-in user of one request. `via` says how: "access" (a JWT from sign-in),
-    "personal" (a script's API token, limited to its scopes) or "local" (no sign-in)."""
+    "personal" (a script's API token, limited to its scopes), "session" (signed in on the
+    Streamlit pages) or "local" (no sign-in)."""
 
     user_id: int
     username: str

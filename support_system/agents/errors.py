@@ -53,3 +53,9 @@ class RunNotPaused(SupportSystemError):
     """approve/correct on a run that is not waiting for the person."""
 
     message_key = "auto.errors.not_paused"
+
+
+class ReplyBusy(SupportSystemError):
+    """A reply is still being written in this conversation: wait for it, then send."""
+
+    message_key = "agents.errors.reply_busy"

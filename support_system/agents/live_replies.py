@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from support_system.agents import dialog
+from support_system.agents.errors import ReplyBusy
 from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
 
@@ -34,12 +35,6 @@ class ReplyEvent:
     id: int
     type: str
     data: dict[str, Any]
-
-
-class ReplyBusy(SupportSystemError):
-    """A reply is still being written in this conversation: wait for it, then send."""
-
-    message_key = "agents.errors.reply_busy"
 
 
 @dataclass

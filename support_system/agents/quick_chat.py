@@ -39,20 +39,22 @@ def quick_chat(
     conversation_id: int | None = None,
     max_tokens: int = 512,
     knowledge: bool = False,
+    user_id: int | None = None,
 ) -> ChatReply:
     """Save `text`, then stream the assistant's answer (saved when it ends or fails).
 
     With `knowledge`, the answer comes from the knowledge base only, with its sources, or
     says plainly that the knowledge base does not have it (`rag.answer`): a question about
     the person's own documents must not be answered from the model's imagination.
+    A new conversation belongs to `user_id` (default: the local user).
     """
     with session_scope() as session:
-        user = repo.ensure_local_user(session)
+        if user_id is None:
+            user_id = repo.ensure_local_user(session).id
         if conversation_id is None:
-            conversation_id = repo.create_conversation(session, user.id, title=text[:80]).id
+            conversation_id = repo.create_conversation(session, user_id, title=text[:80]).id
         history = [(m.sender, m.content) for m in repo.list_messages(session, conversation_id)]
         repo.add_message(session, conversation_id, sender="user", content=text)
-        user_id = user.id
     reply = ChatReply(conversation_id, iter(()))
     if knowledge:
         from support_system.rag.answer import answer

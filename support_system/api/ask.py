@@ -20,7 +20,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from support_system.api.deps import Generator, limits_of
-from support_system.api.errors import ApiError
+from support_system.api.errors import UploadTooLarge
 from support_system.api.models import Text
 from support_system.core.errors import InvalidUpload
 from support_system.core.languages import Language
@@ -32,11 +32,6 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # as the workspace's uploads: more is never
 MAX_CSV_CHARS = 1_000_000  # result tables and files returned inline, beyond that cut
 FILE_TYPES = (".csv", ".xlsx", ".xls")
 _CHUNK = 1024 * 1024
-
-
-class UploadTooLarge(ApiError):
-    status = 413
-    message_key = "api.errors.upload_too_large"  # the same message as knowledge-base uploads
 
 
 class AnswerOut(BaseModel):

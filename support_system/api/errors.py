@@ -24,8 +24,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from support_system.accounts import errors as account_errors
-from support_system.accounts.errors import PermissionDenied
-from support_system.accounts.limits import LimitExceeded
+from support_system.accounts.errors import LimitExceeded, PermissionDenied
 from support_system.analysis.errors import AnalysisError
 from support_system.core.errors import (
     AnswerInvalid,
@@ -180,6 +179,18 @@ class AnswersMissing(ApiError):
 
     status = 422
     message_key = "api.errors.answers_missing"
+
+
+class UploadTooLarge(ApiError):
+    status = 413
+    message_key = "api.errors.upload_too_large"
+
+
+class GlobalNeedsAdmin(ApiError):
+    """Only admins add to or remove from the shared (global) documents."""
+
+    status = 403
+    message_key = "api.errors.global_documents_admin_only"
 
 
 # --- status codes of the app's own errors -------------------------------------------------

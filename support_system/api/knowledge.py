@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from support_system.accounts.principal import Principal
 from support_system.api.deps import Reader, Writer, owned
-from support_system.api.errors import ERROR_RESPONSES, ApiError
+from support_system.api.errors import ERROR_RESPONSES, GlobalNeedsAdmin, UploadTooLarge
 from support_system.api.models import MAX_ID
 from support_system.core.errors import NotFound
 from support_system.core.settings import get_settings
@@ -34,18 +34,6 @@ router = APIRouter(prefix="/api/kb", tags=["knowledge base"], responses=ERROR_RE
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
-
-
-class UploadTooLarge(ApiError):
-    status = 413
-    message_key = "api.errors.upload_too_large"
-
-
-class GlobalNeedsAdmin(ApiError):
-    """Only admins add to or remove from the shared (global) documents."""
-
-    status = 403
-    message_key = "api.errors.global_documents_admin_only"
 
 
 class DocumentOut(BaseModel):

@@ -100,7 +100,7 @@ class Runner:
         live = LiveRun(execution_id)
         thread = threading.Thread(
             target=self._work,
-            args=(live, job, answers, project_id, agent_id, model, lang, budget, slot),
+            args=(live, job, answers, owner_id, project_id, agent_id, model, lang, budget, slot),
             name=f"execution-{execution_id}",
             daemon=True,
         )
@@ -118,6 +118,7 @@ class Runner:
         live: LiveRun,
         job: Job,
         answers: dict[str, Any],
+        owner_id: int,
         project_id: int,
         agent_id: int | None,
         model: str | None,
@@ -147,6 +148,7 @@ class Runner:
                 project_id=project_id,
                 on_progress=live.add,
                 execution_id=live.execution_id,  # one row per run: this one
+                user_id=owner_id,
             )
             outcome = "completed" if pipeline.ok else "failed"
             recorded = pipeline.execution_id == live.execution_id

@@ -72,6 +72,7 @@ class GenerationContext:
     attempt: int = 1
     on_text: Callable[[str], None] | None = None  # receives the model's text as it streams
     knowledge: list[Hit] = field(default_factory=list)  # passages of the person's documents
+    user_id: int | None = None  # whose run: model usage is counted against them
 
 
 class Generator(Protocol):
@@ -136,6 +137,7 @@ def ask_model(
         "temperature": 0.4 if ctx.attempt > 1 else 0.2,
         "cache": None if ctx.attempt == 1 else False,  # None: the settings decide
         "purpose": f"{ctx.job.kind}:{ctx.job.id}",
+        "user_id": ctx.user_id,
     }
     if ctx.on_text is None:
         return generate(prompt, ctx.model, stream=False, **options)

@@ -138,6 +138,7 @@ class _Recorder:
         execution_id: int | None = None,
     ) -> None:
         self.execution_id: int | None = execution_id
+        self.owner_id: int | None = None  # the run's user, when this recorder started it
         if execution_id is None:  # else the caller (the API's runner) started the row
             self._try(self._start, job, session_id, project_id)
 
@@ -161,6 +162,7 @@ class _Recorder:
                 project_id=project_id,
             )
             self.execution_id = execution.id
+            self.owner_id = execution.user_id
 
     def attempt(self, report: AttemptReport, feedback: list[CheckResult]) -> None:
         if self.execution_id is None:
@@ -264,6 +266,7 @@ def run_pipeline(
     on_text: Callable[[str], None] | None = None,
     use_knowledge: bool = True,
     execution_id: int | None = None,
+    user_id: int | None = None,
 ) -> PipelineResult:
     """Make the artifact for `job` from `answers` in `out_dir`; never raises ModelError.
 
@@ -273,6 +276,7 @@ def run_pipeline(
     knowledge-base passages go into the prompt and the documents used are listed in the
     result (`sources`). `execution_id` records the run in an Execution the caller already
     started (one row per run, e.g. a task agent's); otherwise the pipeline starts one.
+    Model usage is counted against `user_id` (default: the owner of that Execution).
     Setting `cancel` stops the run
     at the next step boundary (a model call in flight finishes first); a cancelled run
     leaves `out_dir` as it was, apart from its result.json.
@@ -294,6 +298,7 @@ def run_pipeline(
         if ctx.knowledge:
             notify("knowledge", {"passages": len(ctx.knowledge)})
     recorder = _Recorder(job, session_id, project_id, execution_id)
+    ctx.user_id = user_id if user_id is not None else recorder.owner_id
     attempts: list[AttemptReport] = []
     winner: Draft | None = None
     winner_checks: list[CheckResult] = []

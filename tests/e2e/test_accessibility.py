@@ -45,6 +45,7 @@ PAGES = [
     "chat",
     "agents",
     "knowledge",
+    "dashboard",
     "settings",
 ]
 

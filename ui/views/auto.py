@@ -14,8 +14,10 @@ import json
 
 import streamlit as st
 from components.chrome import move_focus
+from components.session import is_admin, principal, user_id
 from components.voice import forget_recording, voice_input
 
+from support_system.accounts.access import may_open_execution
 from support_system.agents import auto
 from support_system.agents.auto import records
 from support_system.core.errors import SupportSystemError
@@ -67,12 +69,16 @@ def _current() -> int | None:
     if "auto_run" not in st.session_state:
         raw = st.query_params.get("run", "")
         st.session_state.auto_run = int(raw) if raw.isdigit() else None
-    return st.session_state.auto_run
+    run_id = st.session_state.auto_run
+    if run_id is not None and not may_open_execution(principal(), run_id):
+        _open(None)  # another person's run in the URL behaves like a missing one
+        return None
+    return run_id
 
 
 def _recent() -> list[tuple[int, str, str]]:
-    """The latest auto runs: (id, goal, stored status)."""
-    return records.recent(RECENT)
+    """The latest auto runs: (id, goal, stored status); the person's own (admins: all)."""
+    return records.recent(RECENT, user_id=None if is_admin() else user_id())
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -280,7 +286,15 @@ with st.form("auto-form"):
                 p for p, on in (("after_plan", pause_plan), ("before_publish", pause_publish)) if on
             ]
             try:
-                _open(auto.start(goal.strip(), lang=lang, job=job or None, pause_at=pause_at))
+                _open(
+                    auto.start(
+                        goal.strip(),
+                        lang=lang,
+                        job=job or None,
+                        pause_at=pause_at,
+                        user_id=user_id(),
+                    )
+                )
             except SupportSystemError as error:
                 st.session_state.auto_error = error.message(lang)
         st.rerun()

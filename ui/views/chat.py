@@ -14,9 +14,10 @@ import json
 import streamlit as st
 from components.chrome import move_focus
 from components.names import skill_name
-from components.session import go, open_session, preferences, user_id
+from components.session import go, open_session, preferences, principal, user_id
 from components.voice import forget_recording, read_aloud_button, speak_stream, voice_input
 
+from support_system.accounts.access import may_open_conversation
 from support_system.agents.dialog import chat, conversations, history
 from support_system.agents.handover import handover, jobs_for_handover
 from support_system.agents.library import StoredAgent, list_agents
@@ -113,6 +114,8 @@ st.html(
 voice_on = get_settings().speech.enabled
 voice_mode = voice_on and preferences().voice_mode
 conversation_id: int | None = st.session_state.get("chat_conversation")
+if conversation_id is not None and not may_open_conversation(principal(), conversation_id):
+    conversation_id = st.session_state.chat_conversation = None  # not this person's
 log_box = st.container(key="chat-log")
 with log_box:
     shown = history(conversation_id) if conversation_id else []

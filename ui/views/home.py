@@ -168,6 +168,7 @@ if sent and text.strip():
                 language=lang,
                 conversation_id=st.session_state.get("conversation_id"),
                 knowledge=use_kb,
+                user_id=user_id(),
             )
             st.session_state.conversation_id = reply.conversation_id
             answer = st.write_stream(speak_stream(reply, lang) if voice_mode else reply)

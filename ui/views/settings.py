@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from components.chrome import move_focus
 from components.names import model_label
-from components.session import preferences, user_id
+from components.session import accounts_mode, is_admin, preferences, user_id
 
 from support_system.accounts.api_keys import forget_key, save_key, stored_keys
 from support_system.accounts.errors import PreferenceInvalid
@@ -67,8 +67,10 @@ with st.form("settings"):
         placeholder=t("streamlit.select.placeholder", lang),
     )
     shown_host = prefs.ollama_host or get_settings().llm.ollama_host
-    host = st.text_input(t("ui.settings.ollama_host", lang), value=shown_host)
-    st.caption(t("ui.settings.ollama_help", lang))
+    # One host serves the whole app: with accounts, only an admin may change it.
+    host_locked = accounts_mode() and not is_admin()
+    host = st.text_input(t("ui.settings.ollama_host", lang), value=shown_host, disabled=host_locked)
+    st.caption(t("ui.admin.host_admin_only" if host_locked else "ui.settings.ollama_help", lang))
     saved = st.form_submit_button(t("ui.settings.save", lang), type="primary")
 
 error: str | None = None

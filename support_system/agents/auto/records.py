@@ -20,17 +20,22 @@ from support_system.data.schema import ExecutionStatus
 KIND = "auto"
 
 
-def recent(limit: int = 10) -> list[tuple[int, str, str]]:
-    """The latest auto runs, newest first: (id, goal, stored status)."""
+def recent(limit: int = 10, *, user_id: int | None = None) -> list[tuple[int, str, str]]:
+    """The latest auto runs, newest first: (id, goal, stored status); only `user_id`'s
+    runs when given (everyone's otherwise)."""
     with session_scope() as s:
-        rows = repositories.recent_executions(s, KIND, limit=limit)
+        rows = repositories.recent_executions(s, KIND, limit=limit, user_id=user_id)
         return [(row.id, row.goal, row.status.value) for row in rows]
 
 
-def start(goal: str, project_id: int | None = None) -> int:
-    """A new RUNNING auto execution; its id is also the run id and the checkpoint thread."""
+def start(goal: str, project_id: int | None = None, user_id: int | None = None) -> int:
+    """A new RUNNING auto execution; its id is also the run id and the checkpoint thread.
+
+    It belongs to `user_id` (default: the project's owner, else the local user)."""
     with session_scope() as s:
-        return repositories.start_execution(s, kind=KIND, goal=goal, project_id=project_id).id
+        return repositories.start_execution(
+            s, kind=KIND, goal=goal, project_id=project_id, user_id=user_id
+        ).id
 
 
 def find_step(execution_id: int, key: str) -> dict[str, Any] | None:

@@ -93,10 +93,12 @@ class AutoService:
         generator: Any = None,
         background: bool = True,
         started: Callable[[int], None] | None = None,
+        user_id: int | None = None,
     ) -> int:
         """Start a run for `goal`; returns its id at once (or when it pauses/ends, with
         `background=False`; `started` then hears the id first). `pause_at` ⊆
-        {"after_plan", "before_publish"}."""
+        {"after_plan", "before_publish"}. The run belongs to `user_id` (default: the
+        project's owner, else the local user)."""
         config = (config or AutoConfig()).model_copy()
         unknown = [p for p in pause_at if p not in CHECKPOINTS]
         if unknown:
@@ -112,7 +114,7 @@ class AutoService:
             from support_system.agents.auto import examples
 
             example = examples.closest(goal, job)
-        run_id = records.start(goal, project_id)
+        run_id = records.start(goal, project_id, user_id)
         if started is not None:
             started(run_id)
         state = {

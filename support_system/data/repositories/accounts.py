@@ -27,13 +27,20 @@ def user_by_name(session: Session, username: str) -> User | None:
 
 
 def all_users(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.id)))
+    """Every account that can sign in. The password-less "local" row (the owner of data
+    made while sign-in was off, re-created if something still asks for it) is left out."""
+    query = select(User).where(User.password_hash.is_not(None)).order_by(User.id)
+    return list(session.scalars(query))
 
 
 def active_admins_except(session: Session, user_id: int) -> int:
-    """Admins that are not disabled, other than `user_id` (the last one must stay)."""
+    """Admins who can sign in (a password, not disabled), other than `user_id`: the last
+    one must stay. The password-less "local" row does not count: nobody can sign in as it."""
     query = select(func.count()).where(
-        User.role == Role.ADMIN, User.disabled.is_(False), User.id != user_id
+        User.role == Role.ADMIN,
+        User.disabled.is_(False),
+        User.password_hash.is_not(None),
+        User.id != user_id,
     )
     return session.scalar(query) or 0
 

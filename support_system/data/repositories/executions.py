@@ -206,16 +206,14 @@ def session_artifacts(session: Session, wizard_session_id: int) -> list[Artifact
     )
 
 
-def recent_executions(session: Session, kind: str, *, limit: int = 10) -> list[Execution]:
-    """The latest executions of one kind, newest first."""
-    return list(
-        session.scalars(
-            select(Execution)
-            .where(Execution.kind == kind)
-            .order_by(Execution.id.desc())
-            .limit(limit)
-        )
-    )
+def recent_executions(
+    session: Session, kind: str, *, limit: int = 10, user_id: int | None = None
+) -> list[Execution]:
+    """The latest executions of one kind, newest first (only `user_id`'s when given)."""
+    query = select(Execution).where(Execution.kind == kind)
+    if user_id is not None:
+        query = query.where(Execution.user_id == user_id)
+    return list(session.scalars(query.order_by(Execution.id.desc()).limit(limit)))
 
 
 def get_execution(session: Session, execution_id: int) -> Execution | None:

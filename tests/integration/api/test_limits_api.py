@@ -120,7 +120,8 @@ def test_a_used_up_daily_quota_refuses_execution_before_anything_starts(
 
 
 def test_generation_slots_are_per_user_and_given_back(accounts) -> None:
-    from support_system.accounts.limits import Limits, TooManyGenerations
+    from support_system.accounts.errors import TooManyGenerations
+    from support_system.accounts.limits import Limits
 
     limits = Limits(get_settings().limits.model_copy(update={"concurrent_generations": 1}))
     first = limits.start_generation(7)

@@ -98,6 +98,14 @@ def test_repair_loop_feeds_the_failure_back_and_the_second_attempt_passes(
     assert feedback[0][1] == ["the welcome sentence must be friendlier"]
     written = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
     assert written["ok"] is True and len(written["attempts"]) == n
+    # Every model call is counted against the run's owner (here the local user).
+    from support_system.accounts.users import local_user_id
+    from support_system.data.db import session_scope
+    from support_system.data.schema import UsageRecord
+
+    with session_scope() as s:
+        users = set(s.scalars(select(UsageRecord.user_id)).all())
+    assert users == {local_user_id()}
     assert written["models"] == ["qwen2.5-coder-0.5b"]
 
 
