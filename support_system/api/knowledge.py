@@ -28,6 +28,7 @@ from support_system.core.settings import get_settings
 from support_system.data import repositories as repo
 from support_system.data.db import session_scope
 from support_system.rag import GLOBAL_SCOPE, project_scope
+from support_system.rag.access import knowledge_scopes
 from support_system.rag.context import shared_knowledge_base
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"], responses=ERROR_RESPONSES)
@@ -63,11 +64,6 @@ class HitOut(BaseModel):
     label: dict[str, str]
 
 
-def _project_ids(principal: Principal) -> list[int]:
-    with session_scope() as session:
-        return [p.id for p in repo.list_user_projects(session, principal.user_id)]
-
-
 def _check_project(principal: Principal, project_id: int) -> None:
     with session_scope() as session:
         project = repo.get_project(session, project_id)
@@ -75,9 +71,7 @@ def _check_project(principal: Principal, project_id: int) -> None:
 
 
 def _visible_scopes(principal: Principal) -> list[str] | None:
-    if principal.is_admin:
-        return None  # every scope
-    return [GLOBAL_SCOPE, *(project_scope(pid) for pid in _project_ids(principal))]
+    return knowledge_scopes(principal)
 
 
 def _document_out(info) -> DocumentOut:  # noqa: ANN001 - rag.DocumentInfo

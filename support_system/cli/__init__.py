@@ -10,7 +10,19 @@ from __future__ import annotations
 
 import typer
 
-from support_system.cli import api, ask, auto, chat, db, generate, jobs, knowledge, models, serve
+from support_system.cli import (
+    api,
+    ask,
+    auto,
+    backup,
+    chat,
+    db,
+    generate,
+    jobs,
+    knowledge,
+    models,
+    serve,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="support_system command line.")
 
@@ -27,6 +39,7 @@ def _start() -> None:
 
 app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
+app.add_typer(backup.app, name="backup")
 app.add_typer(jobs.app, name="jobs")
 app.command()(chat.chat)
 app.command()(ask.ask)

@@ -194,6 +194,15 @@ class LimitSettings(BaseModel):
     )
 
 
+class BackupSettings(BaseModel):
+    """Scheduled backups (`backup create` by hand works whatever these say)."""
+
+    every_hours: float | None = Field(
+        None, gt=0, description="Make a backup when the last is older; null = never by itself."
+    )
+    keep: int = Field(7, ge=1, description="Scheduled backups kept; older ones are deleted.")
+
+
 class Settings(BaseSettings):
     """Everything configurable about one installation."""
 
@@ -216,6 +225,7 @@ class Settings(BaseSettings):
     language: Language = "ja"
     auth: AuthSettings = Field(default_factory=AuthSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     llm: LLMSettings = Field(default_factory=LLMSettings)
     rag: RAGSettings = Field(default_factory=RAGSettings)

@@ -34,11 +34,14 @@ def site_base_url() -> str:
 @st.cache_resource(show_spinner=False)
 def housekeeping() -> int:
     """Once per app process: logs (secrets masked) to the state dir's logs/app.log and
-    stderr, then close generations a crash or restart cut off."""
+    stderr, scheduled backups if configured, then close generations a crash or restart
+    cut off."""
     from support_system.core.logging import configure_logging
     from support_system.core.settings import get_settings
     from support_system.generators.runs import recover_interrupted
+    from support_system.operations import start_background_duties
 
     settings = get_settings()
     configure_logging(settings.state_dir / "logs", settings.log_level)
+    start_background_duties()  # scheduled backups, when `backup.every_hours` is set
     return recover_interrupted()

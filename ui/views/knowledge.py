@@ -9,12 +9,14 @@ from __future__ import annotations
 import streamlit as st
 from components.chrome import move_focus
 from components.names import scope_name
+from components.session import principal, user_id
 
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import PROJECT_ROOT, get_settings
-from support_system.jobs.workspace import safe_filename
-from support_system.rag import KnowledgeBase
+from support_system.jobs.workspace import list_projects, safe_filename
+from support_system.rag import GLOBAL_SCOPE, KnowledgeBase, project_scope
+from support_system.rag.access import knowledge_scopes, may_change_knowledge
 from support_system.rag.ingest import IngestReport, Progress
 
 lang: str = st.session_state.get("lang", get_settings().language)
@@ -28,8 +30,34 @@ def _knowledge_base(state_dir: str) -> KnowledgeBase:
 
 
 kb = _knowledge_base(str(get_settings().state_dir))
+who = principal()
+# Accounts mode: a user reads the shared documents and their projects' own, and adds to
+# and removes from their projects only; admins (and the local user) manage everything.
+scopes = knowledge_scopes(who) if who is not None else None
 st.title(t("ui.knowledge.title", lang), anchor=False)
 st.write(t("ui.knowledge.intro", lang))
+
+
+def _own_projects() -> dict[int, str]:
+    return {p.id: p.name for p in list_projects(user_id())}
+
+
+target_scope: str | None = GLOBAL_SCOPE
+searched_project: int | None = None
+if scopes is not None:
+    projects = _own_projects()
+    if projects:
+        searched_project = st.selectbox(
+            t("ui.knowledge.project_label", lang),
+            list(projects),
+            format_func=lambda pid: projects[pid],
+            key="kb-project",
+            placeholder=t("streamlit.select.placeholder", lang),
+        )
+        target_scope = project_scope(searched_project) if searched_project else None
+    else:
+        target_scope = None
+        st.info(t("ui.knowledge.needs_project", lang), icon="ℹ️")
 
 
 def _add(paths: list, label: str) -> IngestReport:
@@ -46,7 +74,7 @@ def _add(paths: list, label: str) -> IngestReport:
             ),
         )
 
-    report = kb.add(paths, on_progress=progress)
+    report = kb.add(paths, scope=target_scope or GLOBAL_SCOPE, on_progress=progress)
     bar.progress(1.0, text=t("ui.knowledge.finished", lang))
     return report
 
@@ -73,8 +101,10 @@ with st.form("kb-upload", clear_on_submit=True):
     files = st.file_uploader(
         t("ui.knowledge.upload_label", lang), type=TYPES, accept_multiple_files=True
     )
-    add = st.form_submit_button(t("ui.knowledge.add", lang), type="primary")
-if add:
+    add = st.form_submit_button(
+        t("ui.knowledge.add", lang), type="primary", disabled=target_scope is None
+    )
+if add and target_scope is not None:
     if not files:
         st.error(t("ui.knowledge.no_files", lang), icon="⚠️")
         move_focus("error")
@@ -90,7 +120,7 @@ if add:
             _show(_add(paths, t("ui.knowledge.adding", lang)))
         except SupportSystemError as error:
             st.error(error.message(lang), icon="⚠️")
-if st.button(t("ui.knowledge.add_starter", lang), key="starter"):
+if scopes is None and st.button(t("ui.knowledge.add_starter", lang), key="starter"):
     try:
         _show(_add([STARTER], t("ui.knowledge.adding", lang)))
     except SupportSystemError as error:
@@ -102,7 +132,7 @@ with st.form("kb-search"):
     searched = st.form_submit_button(t("ui.knowledge.search", lang))
 if searched and query.strip():
     try:
-        hits = kb.search(query)
+        hits = kb.search(query, project=searched_project)
     except SupportSystemError as error:
         hits = []
         st.error(error.message(lang), icon="⚠️")
@@ -115,7 +145,7 @@ if searched and query.strip():
             st.text(hit.text[:800])
 
 st.header(t("ui.knowledge.list_heading", lang), anchor=False)
-documents = kb.documents()
+documents = kb.documents(scopes)
 if not documents:
     st.info(t("ui.knowledge.empty", lang))
 confirm = st.session_state.get("kb_confirm")
@@ -143,7 +173,9 @@ for doc in documents:
             if no.button(t("ui.knowledge.remove_no", lang), key=f"kb-no-{doc.doc_id}"):
                 st.session_state.pop("kb_confirm", None)
                 st.rerun()
-        elif st.button(t("ui.knowledge.remove", lang, title=doc.title), key=f"kb-del-{doc.doc_id}"):
+        elif (who is None or may_change_knowledge(who, doc.scope)) and st.button(
+            t("ui.knowledge.remove", lang, title=doc.title), key=f"kb-del-{doc.doc_id}"
+        ):
             st.session_state.kb_confirm = doc.doc_id
             st.rerun()
 if confirm:

@@ -355,3 +355,45 @@ def test_local_mode_has_no_sign_in_and_the_dashboard_shows_the_local_users_runs(
     assert "a local run" in text and "m-local" in text
     assert t("ui.dashboard.columns.user", lang) not in text  # one person: no user column
     assert t("ui.dashboard.outcomes.ok", lang) in text
+
+
+def test_the_knowledge_page_shows_a_user_only_shared_and_their_own_documents(
+    accounts, tmp_path: Path
+) -> None:
+    """Real ingestion (e5 + Chroma): B sees the shared document and not A's project notes,
+    and cannot remove the shared one; the admin sees and may remove everything."""
+    from support_system.rag import GLOBAL_SCOPE, project_scope
+    from support_system.rag.context import shared_knowledge_base
+
+    lang = "en"
+    admin = register("aiko")
+    ann = register("ann")
+    register("ben")
+    with session_scope() as session:
+        project = repo.create_project_row(session, ann.id, "Ann's shop")
+        project_id = project.id
+    shared, private = tmp_path / "shared.txt", tmp_path / "ann-notes.txt"
+    shared.write_text("Everyone may read the opening hours: nine to five.", encoding="utf-8")
+    private.write_text("Ann's supplier pays on the 25th of each month.", encoding="utf-8")
+    kb = shared_knowledge_base()
+    kb.add([shared], scope=GLOBAL_SCOPE)
+    kb.add([private], scope=project_scope(project_id))
+
+    def titles_and_removals(name: str) -> tuple[str, list[str]]:
+        app = signed_in_tab(name, lang)
+        go(app, "knowledge")
+        assert not errors(app), errors(app)
+        removals = [b.label for b in app.button if b.key and b.key.startswith("kb-del-")]
+        return shown_text(app), removals
+
+    ben_text, ben_removals = titles_and_removals("ben")
+    assert "shared" in ben_text and "ann-notes" not in ben_text
+    assert ben_removals == []  # the shared document is the admins' to change
+    assert t("ui.knowledge.needs_project", lang) in ben_text
+
+    ann_text, ann_removals = titles_and_removals("ann")
+    assert "shared" in ann_text and "ann-notes" in ann_text
+    assert len(ann_removals) == 1 and "ann-notes" in ann_removals[0]
+
+    admin_text, admin_removals = titles_and_removals(admin.username)
+    assert "ann-notes" in admin_text and len(admin_removals) == 2
