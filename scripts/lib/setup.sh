@@ -192,15 +192,17 @@ ensure_requirements() {
 ensure_system_packages() {
   # Chromium runs the accessibility checks on generated pages, Java runs the Nu Html
   # Checker, the IPA Gothic font draws Japanese labels in generated charts, the Noto
-  # colour emoji font draws the app's page and job icons (otherwise empty boxes), and
+  # colour emoji font draws the app's page and job icons (otherwise empty boxes),
   # bubblewrap isolates generated programs (generators/sandbox/ refuses to run without),
-  # and espeak-ng is the read-aloud voice for every language (speech/engines/espeak.py).
+  # espeak-ng is the read-aloud voice for every language (speech/engines/espeak.py), and
+  # redis-server carries the Celery queue (queue.backend: celery) and its scale-out test.
   local pkgs=()
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
   command -v bwrap >/dev/null || pkgs+=(bubblewrap)
   command -v java >/dev/null || pkgs+=(default-jre-headless)
   command -v npm >/dev/null || pkgs+=(nodejs npm)
   command -v espeak-ng >/dev/null || pkgs+=(espeak-ng)
+  command -v redis-server >/dev/null || pkgs+=(redis-server)
   pkgs+=(fonts-ipafont-gothic fonts-noto-color-emoji)
   apt_install "${pkgs[@]}"
 }

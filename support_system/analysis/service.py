@@ -264,6 +264,24 @@ class _Trial:
     columns: list[str] = field(init=False)
     shaping: dict[str, Any] = field(init=False)  # what the harness repairs, same every run
 
+    @staticmethod
+    def _repeats_previous(outcome: running.Outcome, request: program.Request) -> str | None:
+        """A follow-up ("only Shibuya", 「上位3件だけ」) answered with exactly the previous
+        answer has not applied what it asks: the model copied the last program."""
+        if request.change or not request.history or outcome.value is None:
+            return None
+        previous = request.history[-1]
+        if previous.kind == "transform" or not previous.shown_value:
+            return None
+        shown = formats.shown(formats.rounded(outcome.value, request.fmt), request.fmt)
+        if shown != previous.shown_value:
+            return None
+        return (
+            f"the result is exactly the previous answer ({_short(shown)}), but the new question "
+            f"asks for something else: {request.question!r}. Change the program so that it "
+            "answers the new question (filter, narrow or change what it returns)"
+        )
+
     def __post_init__(self) -> None:
         request = self.request
         self.columns = [str(c) for c in self.tables.df.columns]
@@ -296,13 +314,15 @@ class _Trial:
             self.last = outcome
             self.problem = _explained(outcome, tables)
             return None, self.problem
-        found = checks.problem(
-            outcome, change=request.change, chart=request.chart, rows=len(tables.df)
-        ) or checks.against_question(
-            outcome,
-            question=request.question,
-            columns=self.columns,
-            change=request.change,
+        found = (
+            checks.problem(outcome, change=request.change, chart=request.chart, rows=len(tables.df))
+            or checks.against_question(
+                outcome,
+                question=request.question,
+                columns=self.columns,
+                change=request.change,
+            )
+            or self._repeats_previous(outcome, request)
         )
         if found:
             self.problem = found

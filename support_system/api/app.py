@@ -1,10 +1,11 @@
 """The FastAPI application: `create_app()` builds one, `serve-api` runs it with uvicorn.
 
-Everything an instance owns — its rate-limit storage, its metrics registry, its runner of
-background executions — is made here and hung on `app.state`, never kept in module
-globals, so two apps in one process (tests, or an API beside the UI) share nothing but
-the database. Routers live one per kind of object; every route declares the error
-responses, so the OpenAPI schema at /openapi.json describes the error shape too.
+Everything an instance owns — its rate-limit storage, its metrics registry, where its
+background executions run (`support_system.queue`) — is made here and hung on
+`app.state`, never kept in module globals, so two apps in one process (tests, or an API
+beside the UI) share nothing but the database. Routers live one per kind of object;
+every route declares the error responses, so the OpenAPI schema at /openapi.json
+describes the error shape too.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ from support_system.api import (
 from support_system.api.errors import ERROR_RESPONSES, install_error_handlers
 from support_system.api.metrics import Metrics
 from support_system.api.middleware import RequestContext
-from support_system.api.runner import Runner
 from support_system.api.system import version
 from support_system.api.usage_metrics import UsageCollector
 from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
 from support_system.core.settings import get_settings
+from support_system.queue import make_runs
 
 log = get_logger(__name__)
 
@@ -97,7 +98,7 @@ def _warm_up() -> None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(_warm_up)
     yield
-    await run_in_threadpool(app.state.runner.wait_all, SHUTDOWN_WAIT_SECONDS)
+    await run_in_threadpool(app.state.runs.wait_all, SHUTDOWN_WAIT_SECONDS)
 
 
 def create_app() -> FastAPI:
@@ -112,7 +113,7 @@ def create_app() -> FastAPI:
     app.state.metrics = Metrics()
     app.state.metrics.registry.register(UsageCollector())
     app.state.limits = Limits(settings.limits)
-    app.state.runner = Runner(app.state.metrics)
+    app.state.runs = make_runs(app.state.metrics, settings.queue)  # queue.backend
 
     for module in ROUTERS:
         app.include_router(module.router, responses=ERROR_RESPONSES)

@@ -6,8 +6,10 @@
 
 Authentication and refusals are the chat socket's (`api.chat`): a header or a first
 `auth` frame; 4401 / 4404 closes. `?last_event_id=K` skips events already seen. The
-live events exist in the process that runs the execution; elsewhere (or after a
-restart) the socket watches the stored status and sends the outcome when it is final.
+events come from the runs backend (`support_system.queue`): with Celery from Redis, so
+any server streams any run; with threads only the server running it has them, and
+elsewhere (or after a restart) the socket watches the stored status and sends the
+outcome when it is final.
 """
 
 from __future__ import annotations
@@ -55,18 +57,18 @@ async def execution_socket(socket: WebSocket, execution_id: int, last_event_id: 
         await refuse_socket(socket, exc, 4401 if "Token" in type(exc).__name__ else 4404)
         return
     await socket.send_json({"type": "ready", "execution_id": execution_id, "status": status.value})
-    runner = socket.app.state.runner
+    runs = socket.app.state.runs
     sent = max(0, last_event_id)
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
-            live = runner.live(execution_id)
-            events = live.snapshot() if live is not None else []
-            for number, (kind, seconds) in enumerate(events[sent:], start=sent + 1):
+            running = await run_in_threadpool(runs.is_running, execution_id)  # before events
+            events = await run_in_threadpool(runs.events, execution_id, sent)
+            for number, (kind, seconds) in enumerate(events, start=sent + 1):
                 await socket.send_json(
                     {"id": number, "type": "progress", "kind": kind, "seconds": seconds}
                 )
-            sent = max(sent, len(events))
-            if live is None or live.done.is_set():  # elsewhere, or over: the database says
+            sent += len(events)
+            if not running:  # elsewhere, or over: the database says
                 status, error = await run_in_threadpool(_status, principal, execution_id)
                 if status in _ENDED:
                     await socket.send_json({"type": "end", "status": status.value, "error": error})

@@ -1,16 +1,18 @@
 """Executions (task-agent runs and other generations) as their owner sees them.
 
-`/status` is the cheap one to poll: the row's status plus, while this server is running
-it, the pipeline's progress events. The full record adds the result and the steps.
+`/status` is the cheap one to poll: the row's status plus the pipeline's progress events
+(with the thread backend only from the server running it; with Celery from any). The full
+record adds the result and the steps. `/cancel` asks a running run to stop at its next step.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, status
 
 from support_system.accounts.principal import Principal
-from support_system.api.deps import Reader, owned
+from support_system.api.deps import Generator, Reader, owned
 from support_system.api.models import (
+    ExecutionAccepted,
     ExecutionOut,
     ExecutionStatusOut,
     Id,
@@ -76,16 +78,36 @@ def get_execution(execution_id: Id, caller: Reader) -> ExecutionOut:
 
 @router.get("/{execution_id}/status", response_model=ExecutionStatusOut)
 def execution_status(execution_id: Id, request: Request, caller: Reader) -> ExecutionStatusOut:
+    runs = request.app.state.runs
+    with session_scope() as session:
+        owned_execution(session, caller, execution_id)
+    running = runs.is_running(execution_id)  # first: once False, the row below is final
+    events = [ProgressEvent(kind=k, seconds=s) for k, s in runs.events(execution_id)]
     with session_scope() as session:
         execution = owned_execution(session, caller, execution_id)
-    live = request.app.state.runner.live(execution_id)
-    events = [ProgressEvent(kind=k, seconds=s) for k, s in (live.snapshot() if live else [])]
     return ExecutionStatusOut(
         id=execution.id,
         status=execution.status.value,
-        running=live is not None and not live.done.is_set(),
+        running=running,
         started_at=execution.started_at,
         ended_at=execution.ended_at,
         error=execution.error,
         events=events,
     )
+
+
+@router.post(
+    "/{execution_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ExecutionAccepted,
+)
+def cancel_execution(execution_id: Id, request: Request, caller: Generator) -> ExecutionAccepted:
+    """Stop a running execution at its next step (it ends FAILED, error "cancelled").
+
+    The answer's status is "cancelling" when the run was asked to stop, else the run's
+    current status (already over, or — thread backend — run by another server)."""
+    with session_scope() as session:
+        current = owned_execution(session, caller, execution_id).status.value
+    if request.app.state.runs.cancel(execution_id):
+        return ExecutionAccepted(execution_id=execution_id, status="cancelling")
+    return ExecutionAccepted(execution_id=execution_id, status=current)

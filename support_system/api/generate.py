@@ -1,6 +1,6 @@
 """`/api/generate`: make a catalogue job's artifact from answers, without a task agent.
 
-The same checks and the same background runner as a task agent's `execute` (see
+The same checks and the same background runs as a task agent's `execute` (see
 `api.task_agents`): answers are validated like the wizard's, file answers must lie in
 the project's folder, required questions need an answer or a default, then the quota
 and a free generation slot; only then is the Execution made (202). Poll
@@ -22,6 +22,7 @@ from support_system.api.task_agents import checked_configuration, missing_answer
 from support_system.core.languages import Language
 from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
+from support_system.queue import RunRequest
 
 router = APIRouter(tags=["generate"], responses=ERROR_RESPONSES)
 
@@ -56,16 +57,18 @@ def generate(body: GenerateIn, request: Request, caller: Generator) -> Execution
     limits = limits_of(request)
     limits.check_quota(caller.user_id)
     slot = limits.start_generation(caller.user_id)
-    execution_id = request.app.state.runner.start(
-        job=job,
-        answers=answers,
-        goal=job.id,
-        owner_id=owner_id,
-        project_id=body.project_id,
-        agent_id=None,
-        model=body.model,
-        lang=lang,
-        budget=Budget(attempts=body.attempts),
-        slot=slot,
+    execution_id = request.app.state.runs.start(
+        RunRequest.from_budget(
+            Budget(attempts=body.attempts),
+            job_id=job.id,
+            answers=answers,
+            goal=job.id,
+            owner_id=owner_id,
+            project_id=body.project_id,
+            agent_id=None,
+            model=body.model,
+            lang=lang,
+        ),
+        slot,
     )
     return ExecutionAccepted(execution_id=execution_id, status="running")

@@ -5,7 +5,9 @@ client gets can be polled at once and a crash still leaves the row; the pipeline
 records its attempts and artifact as for any generation, and the row is closed with the
 outcome. Live progress (the pipeline's events) is kept in memory for the status route;
 everything durable is in the database. The app's shutdown waits for running threads,
-so a test or a restart never pulls the database out from under one.
+so a test or a restart never pulls the database out from under one. This is the
+`queue.backend: thread` choice; `support_system.queue` has the interface and the
+Celery backend for several processes.
 """
 
 from __future__ import annotations
@@ -15,17 +17,11 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from support_system.accounts.limits import GenerationSlot
 from support_system.api.metrics import Metrics
-from support_system.core.errors import SupportSystemError
-from support_system.core.logging import get_logger
-from support_system.data.schema import ExecutionStatus
+from support_system.queue.base import RunRequest, perform, record_execution
 
 if TYPE_CHECKING:
-    from support_system.generators.pipeline import Budget
-    from support_system.jobs.definitions import Job
-
-log = get_logger(__name__)
+    from support_system.accounts.limits import GenerationSlot
 
 MAX_EVENTS = 200  # a run has a handful of attempts; more events than this is a loop
 MAX_REMEMBERED = 1000  # finished runs kept for the status route before they are forgotten
@@ -39,6 +35,7 @@ class LiveRun:
     started: float = field(default_factory=time.monotonic)
     events: list[tuple[str, float]] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
+    cancelled: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, kind: str, _info: dict[str, Any]) -> None:
@@ -52,7 +49,7 @@ class LiveRun:
 
 
 class Runner:
-    """The executions this app instance started."""
+    """The executions this app instance started (the thread backend of `support_system.queue`)."""
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
@@ -64,43 +61,21 @@ class Runner:
         with self._lock:
             return self._runs.get(execution_id)
 
-    def start(
-        self,
-        *,
-        job: Job,
-        answers: dict[str, Any],
-        goal: str,
-        owner_id: int,
-        project_id: int,
-        agent_id: int | None,
-        model: str | None,
-        lang: str,
-        budget: Budget,
-        slot: GenerationSlot,
-    ) -> int:
+    def start(self, request: RunRequest, slot: GenerationSlot | None = None) -> int:
         """Record the Execution and start the run; returns its id. The slot is released
         when the run ends (or here, if it cannot start)."""
-        from support_system.data import repositories as repo
-        from support_system.data.db import session_scope
+        from support_system.jobs.catalogue import get_job
 
         try:
-            with session_scope() as session:
-                execution = repo.start_execution(
-                    session,
-                    kind=f"agent:{job.kind}" if agent_id is not None else f"api:{job.kind}",
-                    goal=goal,
-                    project_id=project_id,
-                    user_id=owner_id,
-                    task_agent_id=agent_id,
-                )
-                execution_id = execution.id
+            execution_id = record_execution(request, get_job(request.job_id))
         except BaseException:
-            slot.release()
+            if slot is not None:
+                slot.release()
             raise
         live = LiveRun(execution_id)
         thread = threading.Thread(
             target=self._work,
-            args=(live, job, answers, owner_id, project_id, agent_id, model, lang, budget, slot),
+            args=(live, request, slot),
             name=f"execution-{execution_id}",
             daemon=True,
         )
@@ -113,72 +88,18 @@ class Runner:
         thread.start()
         return execution_id
 
-    def _work(
-        self,
-        live: LiveRun,
-        job: Job,
-        answers: dict[str, Any],
-        owner_id: int,
-        project_id: int,
-        agent_id: int | None,
-        model: str | None,
-        lang: str,
-        budget: Budget,
-        slot: GenerationSlot,
-    ) -> None:
-        from support_system.generators.pipeline import run_pipeline
-        from support_system.jobs import workspace
-        from support_system.jobs.flow import effective_answers
-
+    def _work(self, live: LiveRun, request: RunRequest, slot: GenerationSlot | None) -> None:
         outcome = "crashed"
-        status, result, error = ExecutionStatus.FAILED, None, "crashed"
-        recorded = False  # the pipeline closes the row itself when it returns
         try:
-            base = workspace.project_dir(project_id)
-            folder = f"agents/{agent_id}" if agent_id is not None else "generated"
-            out_dir = base / folder / str(live.execution_id)
-            pipeline = run_pipeline(
-                job,
-                effective_answers(job, answers, lang),
-                out_dir,
-                lang=lang,
-                model=model,
-                budget=budget,
-                base_dir=base,
-                project_id=project_id,
-                on_progress=live.add,
-                execution_id=live.execution_id,  # one row per run: this one
-                user_id=owner_id,
+            outcome = perform(
+                request, live.execution_id, on_progress=live.add, cancel=live.cancelled
             )
-            outcome = "completed" if pipeline.ok else "failed"
-            recorded = pipeline.execution_id == live.execution_id
-        except SupportSystemError as exc:
-            outcome, error = "failed", type(exc).__name__
-            log.warning("execution_failed", execution_id=live.execution_id, error=error)
-        except Exception:  # noqa: BLE001 - the row must be closed whatever happened
-            log.exception("execution_crashed", execution_id=live.execution_id)
         finally:
-            if not recorded:
-                self._finish(live.execution_id, status, result, error)
-            slot.release()
+            if slot is not None:
+                slot.release()
             self.metrics.active_runs.dec()
-            self.metrics.generations.labels(job.id, outcome).inc()
+            self.metrics.generations.labels(request.job_id, outcome).inc()
             live.done.set()
-
-    @staticmethod
-    def _finish(
-        execution_id: int, status: ExecutionStatus, result: dict[str, Any] | None, error: str | None
-    ) -> None:
-        from support_system.data import repositories as repo
-        from support_system.data.db import session_scope
-
-        try:
-            with session_scope() as session:
-                repo.finish_execution(
-                    session, execution_id, status=status, result=result, error=error
-                )
-        except Exception:  # noqa: BLE001 - logged; the row then says RUNNING until recovery
-            log.exception("execution_finish_failed", execution_id=execution_id)
 
     def wait_all(self, timeout: float = 300.0) -> bool:
         """Wait for every running thread (app shutdown); False if some are still going."""

@@ -32,6 +32,7 @@ from support_system.data.db import Session, session_scope
 from support_system.data.repositories import api_queries
 from support_system.data.schema import TaskAgent
 from support_system.jobs.definitions import Job, Question, QuestionType
+from support_system.queue import RunRequest
 
 router = APIRouter(tags=["task agents"])
 
@@ -198,16 +199,18 @@ def execute_agent(
     limits = limits_of(request)
     limits.check_quota(caller.user_id)
     slot = limits.start_generation(caller.user_id)
-    execution_id = request.app.state.runner.start(
-        job=job,
-        answers=configuration,
-        goal=name,
-        owner_id=owner_id,
-        project_id=project_id,
-        agent_id=agent_id,
-        model=body.model,
-        lang=lang,
-        budget=Budget(attempts=body.attempts),
-        slot=slot,
+    execution_id = request.app.state.runs.start(
+        RunRequest.from_budget(
+            Budget(attempts=body.attempts),
+            job_id=job.id,
+            answers=configuration,
+            goal=name,
+            owner_id=owner_id,
+            project_id=project_id,
+            agent_id=agent_id,
+            model=body.model,
+            lang=lang,
+        ),
+        slot,
     )
     return ExecutionAccepted(execution_id=execution_id, status="running")

@@ -22,6 +22,7 @@ from support_system.cli import (
     knowledge,
     models,
     serve,
+    worker,
 )
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="support_system command line.")
@@ -47,6 +48,7 @@ app.command()(generate.generate)
 app.add_typer(auto.app, name="auto")
 app.command()(serve.serve)
 app.command()(api.serve_api)
+app.command()(worker.worker)
 app.add_typer(knowledge.app, name="kb")
 
 

@@ -203,6 +203,26 @@ class BackupSettings(BaseModel):
     keep: int = Field(7, ge=1, description="Scheduled backups kept; older ones are deleted.")
 
 
+class QueueSettings(BaseModel):
+    """Where long runs execute: threads of the app process, or Celery workers on Redis."""
+
+    backend: Literal["thread", "celery"] = Field(
+        "thread",
+        description="thread = inside the app process (one process only); celery = workers "
+        "started with `python -m support_system worker`, shared by several app processes.",
+    )
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Celery broker and result backend; also carries progress and cancel.",
+    )
+    visibility_timeout_seconds: int = Field(
+        3600,
+        ge=1,
+        description="A run not acknowledged within this is redelivered: keep it above the "
+        "longest run, or a slow run is started twice.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable about one installation."""
 
@@ -226,6 +246,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     llm: LLMSettings = Field(default_factory=LLMSettings)
     rag: RAGSettings = Field(default_factory=RAGSettings)

@@ -97,11 +97,17 @@ def recover_interrupted() -> int:
     """Close generations a crash or restart cut off (their Execution rows still say
     RUNNING), so history tells the truth and the page can say what happened. Returns
     how many were closed. Call once when the app process starts."""
+    from support_system.core.settings import get_settings
     from support_system.data.db import session_scope
     from support_system.data.repositories import interrupt_stale_executions
 
+    # With a queue, the API's runs (agent:…, api:…) live in the workers, which restart
+    # them when redelivered; only this process's own generations are its to close.
+    queued = ("agent:", "api:") if get_settings().queue.backend == "celery" else ()
     with session_scope() as session:
-        closed = interrupt_stale_executions(session, started_before=PROCESS_STARTED)
+        closed = interrupt_stale_executions(
+            session, started_before=PROCESS_STARTED, skip_kinds=queued
+        )
     if closed:
         log.warning("generation.interrupted_runs_closed", count=closed)
     return closed

@@ -137,18 +137,24 @@ def finish_execution(
     return execution
 
 
-def interrupt_stale_executions(session: Session, *, started_before: datetime) -> int:
+def interrupt_stale_executions(
+    session: Session, *, started_before: datetime, skip_kinds: tuple[str, ...] = ()
+) -> int:
     """Close executions still RUNNING that began before `started_before` (a crash or a
     restart ended them: nothing will ever finish them) as FAILED "interrupted".
 
     Returns how many were closed. Only safe where runs live in the calling process
     (the embedded set-up): with several app processes sharing one database, a run
-    started by another process may still be going.
+    started by another process may still be going. Kinds starting with one of
+    `skip_kinds` (runs that queue workers own) are left alone.
     """
+    query = update(Execution).where(
+        Execution.status == ExecutionStatus.RUNNING, Execution.started_at < started_before
+    )
+    for prefix in skip_kinds:
+        query = query.where(Execution.kind.not_like(f"{prefix}%"))
     result = session.execute(
-        update(Execution)
-        .where(Execution.status == ExecutionStatus.RUNNING, Execution.started_at < started_before)
-        .values(status=ExecutionStatus.FAILED, error=INTERRUPTED, ended_at=utcnow())
+        query.values(status=ExecutionStatus.FAILED, error=INTERRUPTED, ended_at=utcnow())
     )
     session.flush()
     return result.rowcount or 0

@@ -126,3 +126,29 @@ def test_a_run_cut_off_by_a_restart_is_closed_and_reported(db, monkeypatch) -> N
         assert row.status == ExecutionStatus.FAILED and row.error == "interrupted" and row.ended_at
     assert runs.was_interrupted(session_id)
     assert runs.recover_interrupted() == 0  # closed once
+
+
+def test_with_a_queue_the_workers_runs_are_not_closed_by_an_app_restart(db, monkeypatch) -> None:
+    """`queue.backend: celery`: the API's runs (agent:…, api:…) belong to the workers,
+    which restart them when redelivered; the UI process closes only its own."""
+    from support_system.core.settings import get_settings
+    from support_system.data.repositories import start_execution
+    from support_system.data.schema import Execution, ExecutionStatus, utcnow
+    from support_system.generators import runs
+
+    with session_scope() as session:
+        ids = {
+            kind: start_execution(session, kind=kind, goal="x").id
+            for kind in ("generate:webpage", "agent:webpage", "api:program")
+        }
+    monkeypatch.setattr(runs, "PROCESS_STARTED", utcnow())
+    monkeypatch.setenv("SUPPORT_SYSTEM_QUEUE__BACKEND", "celery")
+    get_settings.cache_clear()
+    assert runs.recover_interrupted() == 1
+    with session_scope() as session:
+        status = {kind: session.get(Execution, i).status for kind, i in ids.items()}
+    assert status == {
+        "generate:webpage": ExecutionStatus.FAILED,
+        "agent:webpage": ExecutionStatus.RUNNING,
+        "api:program": ExecutionStatus.RUNNING,
+    }

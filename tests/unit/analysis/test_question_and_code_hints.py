@@ -241,3 +241,43 @@ def test_values_asked_for_in_order_are_sorted() -> None:
     assert list(harness.in_order(totals, descending=False)) == [3600, 20520, 510000]
     names = pd.Series(["b", "a"])
     assert harness.in_order(names, descending=True).tolist() == ["b", "a"]
+
+
+def test_a_follow_up_answered_with_the_previous_answer_is_sent_back() -> None:
+    """「渋谷店だけだといくら？」 answered by re-running the per-store program."""
+    from support_system.analysis.answer import Turn
+    from support_system.analysis.formats import Format
+    from support_system.analysis.program import Request
+    from support_system.analysis.service import _Trial
+
+    per_store = {
+        "type": "series",
+        "name": "金額",
+        "index_name": "店舗",
+        "index_names": ["店舗"],
+        "index": ["新宿店", "梅田店", "渋谷店"],
+        "values": [94480, 25860, 26050],
+    }
+    from support_system.analysis import formats
+
+    before = Turn(
+        question="店舗別の売上合計を出して",
+        code="def solve(df, tables): ...",
+        shown_value=formats.shown(per_store, Format()),
+        kind="value",
+    )
+    follow_up = Request(
+        question="渋谷店だけだといくら？",
+        tables="",
+        fmt=Format(),
+        change=False,
+        chart=False,
+        history=[before],
+    )
+    repeated = _Trial._repeats_previous(Outcome(ok=True, value=per_store), follow_up)
+    assert repeated and "previous answer" in repeated and "渋谷店だけ" in repeated
+    assert _Trial._repeats_previous(Outcome(ok=True, value=26050), follow_up) is None
+    first = Request(
+        question="店舗別の売上合計を出して", tables="", fmt=Format(), change=False, chart=False
+    )
+    assert _Trial._repeats_previous(Outcome(ok=True, value=per_store), first) is None

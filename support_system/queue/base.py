@@ -1,0 +1,166 @@
+"""What both run backends share: the request, the interface, and the work itself.
+
+A run request is plain data (JSON-safe) because the Celery backend sends it through
+Redis to another process; the thread backend could pass objects, but using the same
+request keeps the two backends interchangeable. `perform` is the one body of a run, so
+a worker process and an app thread record exactly the same rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any, Protocol
+
+from support_system.core.errors import SupportSystemError
+from support_system.core.logging import get_logger
+from support_system.data.schema import ExecutionStatus
+
+if TYPE_CHECKING:
+    from support_system.accounts.limits import GenerationSlot
+    from support_system.generators.pipeline import Budget, Progress
+    from support_system.jobs.definitions import Job
+
+log = get_logger(__name__)
+
+Event = tuple[str, float]
+"""A progress event: its kind ("attempt", "fallback", "done", …) and seconds into the run."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything a run needs, checked by the API before it is accepted."""
+
+    job_id: str
+    answers: dict[str, Any]
+    goal: str
+    owner_id: int
+    project_id: int
+    agent_id: int | None
+    model: str | None
+    lang: str
+    attempts: int = 3
+    seconds: float = 300.0
+    tokens: int = 6000
+
+    @classmethod
+    def from_budget(cls, budget: Budget, **values: Any) -> RunRequest:
+        return cls(attempts=budget.attempts, seconds=budget.seconds, tokens=budget.tokens, **values)
+
+    @property
+    def budget(self) -> Budget:
+        from support_system.generators.pipeline import Budget
+
+        return Budget(attempts=self.attempts, seconds=self.seconds, tokens=self.tokens)
+
+    def to_payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> RunRequest:
+        """Unknown keys are dropped, so a worker can read a newer app's payload."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in payload.items() if k in known})
+
+
+class Runs(Protocol):
+    """Where runs execute. Every method may be called from any app process (celery) or
+    only from the one that started the run (thread); both answer the same questions."""
+
+    def start(self, request: RunRequest, slot: GenerationSlot | None = None) -> int:
+        """Record the Execution and have the run done; returns the execution's id."""
+
+    def events(self, execution_id: int, after: int = 0) -> list[Event]:
+        """The run's progress events after the first `after` ones ([] if unknown here)."""
+
+    def cancel(self, execution_id: int) -> bool:
+        """Ask the run to stop at its next step; False if it is not running (here)."""
+
+    def is_running(self, execution_id: int) -> bool:
+        """True while the run is queued or going; its Execution row is final once False."""
+
+    def wait_all(self, timeout: float) -> bool:
+        """Before the app stops: wait for runs this process executes; False if some remain."""
+
+
+def record_execution(request: RunRequest, job: Job, *, queued: bool = False) -> int:
+    """The run's Execution row, committed before anything runs so its id can be polled
+    and a crash still leaves a trace. `queued` marks it PENDING until a worker claims it."""
+    from support_system.data import repositories as repo
+    from support_system.data.db import session_scope
+    from support_system.data.repositories.queue_claims import mark_pending
+
+    with session_scope() as session:
+        execution = repo.start_execution(
+            session,
+            kind=f"agent:{job.kind}" if request.agent_id is not None else f"api:{job.kind}",
+            goal=request.goal,
+            project_id=request.project_id,
+            user_id=request.owner_id,
+            task_agent_id=request.agent_id,
+        )
+        if queued:
+            mark_pending(session, execution.id)
+        return execution.id
+
+
+def perform(
+    request: RunRequest,
+    execution_id: int,
+    *,
+    on_progress: Progress,
+    cancel: threading.Event | None = None,
+) -> str:
+    """Run the job's pipeline into the Execution `execution_id` and make sure the row is
+    closed whatever happens; returns the outcome ("completed", "failed", "crashed")."""
+    from support_system.generators.pipeline import run_pipeline
+    from support_system.jobs import workspace
+    from support_system.jobs.catalogue import get_job
+    from support_system.jobs.flow import effective_answers
+
+    outcome = "crashed"
+    error = "crashed"
+    recorded = False  # the pipeline closes the row itself when it returns
+    try:
+        job = get_job(request.job_id)
+        base = workspace.project_dir(request.project_id)
+        folder = f"agents/{request.agent_id}" if request.agent_id is not None else "generated"
+        pipeline = run_pipeline(
+            job,
+            effective_answers(job, request.answers, request.lang),
+            base / folder / str(execution_id),
+            lang=request.lang,
+            model=request.model,
+            budget=request.budget,
+            base_dir=base,
+            project_id=request.project_id,
+            on_progress=on_progress,
+            cancel=cancel,
+            execution_id=execution_id,  # one row per run: this one
+            user_id=request.owner_id,
+        )
+        outcome = "completed" if pipeline.ok else "failed"
+        recorded = pipeline.execution_id == execution_id
+    except SupportSystemError as exc:
+        outcome, error = "failed", type(exc).__name__
+        log.warning("execution_failed", execution_id=execution_id, error=error)
+    except Exception:  # noqa: BLE001 - the row must be closed whatever happened
+        log.exception("execution_crashed", execution_id=execution_id)
+    finally:
+        if not recorded:
+            close_execution(execution_id, ExecutionStatus.FAILED, None, error)
+    return outcome
+
+
+def close_execution(
+    execution_id: int, status: ExecutionStatus, result: dict[str, Any] | None, error: str | None
+) -> None:
+    """Write the outcome; a failure is logged (the row then says RUNNING until recovery)."""
+    from support_system.data import repositories as repo
+    from support_system.data.db import session_scope
+
+    try:
+        with session_scope() as session:
+            repo.finish_execution(session, execution_id, status=status, result=result, error=error)
+    except Exception:  # noqa: BLE001 - see docstring
+        log.exception("execution_finish_failed", execution_id=execution_id)
