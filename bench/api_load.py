@@ -7,8 +7,10 @@ a temporary state directory in `auth.mode: accounts`, registers and signs in one
 per simulated user, then runs locust headless: each user reads its projects, creates
 some, opens one, reads /api/me, the job catalogue, its usage, its tokens and executions,
 and /health. The rate limit is raised for the run (it would otherwise measure 429s).
-Issue 15's target is p95 ≤ 200 ms at 50 users; this prints figures and never asserts on
-time (the machine, and what else runs on it, decide them).
+Issue 15's target is p95 ≤ 200 ms at 50 users. Then (unless --no-chat) it runs
+bench/chat_ttft.py: the WebSocket chat's time to first token with the embedded model at
+1, 2, 4 and 8 concurrent users (target ≤ 2 s at one). It prints figures and never asserts
+on time (the machine, and what else runs on it, decide them).
 """
 
 from __future__ import annotations  # noqa: I001 - locust must be imported first
@@ -198,6 +200,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
+        "--no-chat",
+        action="store_true",
+        help="skip the chat part (time to first token at 1, 2, 4, 8 users; needs the model)",
+    )
+    parser.add_argument(
         "--no-think",
         action="store_true",
         help="no pause between a user's requests (measures capacity, not a realistic load)",
@@ -224,6 +231,11 @@ def main() -> None:
                 process.wait(30)
             except subprocess.TimeoutExpired:
                 process.kill()
+    if not args.no_chat:
+        # The chat part runs in its own process: this one is patched by gevent (locust),
+        # and the chat bench drives WebSockets with asyncio.
+        print("\nChat over /ws/chat with the embedded model (bench/chat_ttft.py):", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "chat_ttft.py")], check=False)
 
 
 if __name__ == "__main__":
