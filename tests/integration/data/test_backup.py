@@ -130,7 +130,9 @@ def test_restore_refuses_an_installation_that_holds_data(db_url: str, tmp_path: 
     assert _projects() == ["mine"]
 
 
-def test_a_changed_or_cut_archive_fails_verification(db, tmp_path: Path) -> None:
+def test_a_changed_or_cut_archive_fails_verification(
+    db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     archive, manifest = backup.create(tmp_path / "b.tar.gz")
     with tarfile.open(archive, "r:gz") as original:
         members = [(m, original.extractfile(m).read()) for m in original.getmembers()]
@@ -140,10 +142,19 @@ def test_a_changed_or_cut_archive_fails_verification(db, tmp_path: Path) -> None
             if member.name == backup.DATABASE_SQLITE:
                 data = data[:-1] + bytes([data[-1] ^ 1])
             out.addfile(member, io.BytesIO(data))
-    for bad in (tampered, _cut(archive, tmp_path / "cut.tar.gz")):
+    bad_ones = (tampered, _cut(archive, tmp_path / "cut.tar.gz"))
+    for bad in bad_ones:
         with pytest.raises(BackupError) as caught:
             backup.verify(bad)
         assert caught.value.reason == "damaged"
+        assert "damaged" in caught.value.message("en") and "壊れて" in caught.value.message("ja")
+    # Restoring one into an empty installation is refused before anything is written.
+    empty = tmp_path / "empty-state"
+    _use_fresh_installation(monkeypatch, empty, None)
+    for bad in bad_ones:
+        with pytest.raises(BackupError):
+            backup.restore(bad)
+    assert not empty.exists() or not any(p.is_file() for p in empty.rglob("*"))
     with pytest.raises(BackupError) as missing:
         backup.verify(tmp_path / "nothing.tar.gz")
     assert missing.value.reason == "not_found"
@@ -206,3 +217,59 @@ def test_the_app_process_starts_the_scheduler_only_when_backups_are_scheduled(
         time.sleep(0.2)
     archives = list(folder.glob("*.tar.gz"))
     assert len(archives) == 1 and backup.verify(archives[0]).database == "sqlite"
+
+
+def test_round_trip_brings_back_a_wizard_session_a_chat_a_knowledge_search_and_a_site(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16's round trip on both databases: create, wipe, restore; real e5 + Chroma."""
+    from support_system.jobs import wizard
+    from support_system.publishing.site import publish
+    from support_system.rag.context import shared_knowledge_base
+    from tests.helpers.wizard import shop_session
+
+    upgrade(db_url)
+    with session_scope() as session:
+        owner = repo.ensure_local_user(session).id
+    session_id = shop_session(owner, "ja", answered=2)
+    answers = wizard.resume(session_id).answers
+    with session_scope() as session:
+        chat = repo.create_conversation(session, owner, title="営業時間の相談").id
+        repo.add_message(session, chat, sender="user", content="営業時間を決めたい")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Lantern Books opens at nine and closes at six.", encoding="utf-8")
+    shared_knowledge_base().add([notes])
+    page = tmp_path / "page"
+    page.mkdir()
+    (page / "index.html").write_text("<!doctype html><title>Lantern</title>", encoding="utf-8")
+    publish(page, "lantern", "home")
+    archive, _ = backup.create(tmp_path / "b.tar.gz")
+
+    # Wipe: a new, empty installation (new state folder, empty database), then restore.
+    def restore_into(url: str | None) -> None:
+        _use_fresh_installation(monkeypatch, tmp_path / "restored", url)
+        backup.restore(archive)
+
+    if db_url.startswith("sqlite"):
+        restore_into(None)
+        _check_everything_back(session_id, answers, chat)
+    else:
+        with fresh_postgres_database() as empty_url:
+            restore_into(empty_url)
+            _check_everything_back(session_id, answers, chat)
+
+
+def _check_everything_back(session_id: int, answers: dict, chat: int) -> None:
+    from support_system.jobs import wizard
+    from support_system.publishing.site import sites_root
+    from support_system.rag.context import shared_knowledge_base
+
+    assert get_settings().state_dir.name == "restored"
+    assert wizard.resume(session_id).answers == answers and answers
+    with session_scope() as session:
+        messages = repo.list_messages(session, chat)
+    assert [m.content for m in messages] == ["営業時間を決めたい"]
+    hits = shared_knowledge_base().search("When does Lantern Books open?")
+    assert hits and "nine" in hits[0].text
+    site = sites_root() / "lantern" / "home" / "index.html"
+    assert site.read_text(encoding="utf-8").endswith("<title>Lantern</title>")
