@@ -26,7 +26,8 @@ WINDOW = timedelta(hours=1)
 
 
 class UsageCollector(Collector):
-    """Per model over the last hour: tokens per second, calls, errors, cost, p50 latency."""
+    """Per model over the last hour: tokens per second, calls and cost; and executions by
+    kind and status, with how many are unfinished."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         speed = GaugeMetricFamily(
@@ -54,6 +55,30 @@ class UsageCollector(Collector):
                 speed.add_metric([model], tokens_out / seconds if seconds else 0.0)
                 cost.add_metric([model], spent)
         yield from (speed, calls, cost)
+        yield from self._executions()
+
+    @staticmethod
+    def _executions() -> Iterator[GaugeMetricFamily]:
+        """Runs by kind and status from the database: with workers (queue.backend: celery)
+        no single process sees them all, the database does."""
+        recent = GaugeMetricFamily(
+            "executions_last_hour",
+            "Executions started in the last hour (and all unfinished), by kind and status.",
+            labels=["kind", "status"],
+        )
+        running = GaugeMetricFamily(
+            "executions_unfinished", "Executions pending or running now, in every process."
+        )
+        try:
+            with session_scope() as session:
+                rows = repo.executions_since(session, utcnow() - WINDOW)
+        except Exception as exc:  # noqa: BLE001 - a scrape must not fail for the database
+            log.warning("execution_metrics_unavailable", error=str(exc))
+            rows = []
+        for kind, status, n in rows:
+            recent.add_metric([kind, status], n)
+        running.add_metric([], sum(n for _, status, n in rows if status in ("pending", "running")))
+        yield from (recent, running)
 
     @staticmethod
     def _rows() -> list[tuple[Any, ...]]:

@@ -30,6 +30,7 @@ from support_system.data.repositories.conversations import (
 from support_system.data.repositories.executions import (
     INTERRUPTED,
     add_artifact,
+    executions_since,
     feedback_by_substep,
     finish_execution,
     get_execution,
@@ -80,6 +81,7 @@ __all__ = [
     "INTERRUPTED",
     "LOCAL_USERNAME",
     "add_artifact",
+    "executions_since",
     "add_message",
     "create_conversation",
     "create_project_row",

@@ -242,3 +242,19 @@ def feedback_by_substep(session: Session, execution_id: int) -> dict[int, Feedba
         select(FeedbackRecord).where(FeedbackRecord.execution_id == execution_id)
     )
     return {row.substep_id: row for row in rows}
+
+
+def executions_since(session: Session, since: datetime) -> list[tuple[str, str, int]]:
+    """(kind, status value, count) of the executions started since `since`, and of every
+    one still pending or running: the /metrics gauges, the same from any process."""
+    recent = Execution.started_at >= since
+    unfinished = Execution.status.in_([ExecutionStatus.PENDING, ExecutionStatus.RUNNING])
+    query = (
+        select(Execution.kind, Execution.status, func.count())
+        .where(recent | unfinished)
+        .group_by(Execution.kind, Execution.status)
+    )
+    return [
+        (kind, str(getattr(status, "value", status)), n)
+        for kind, status, n in session.execute(query)
+    ]

@@ -126,6 +126,26 @@ def test_metrics_count_requests_by_route_template(
     assert "/api/projects/777" not in text  # templates only: ids never become series
 
 
+def test_metrics_read_runs_and_model_speed_from_the_database(client: TestClient) -> None:
+    """Another process's runs and model calls (a worker's) show up: the database is read."""
+    from support_system.data import repositories as repo
+    from support_system.data.db import session_scope
+
+    with session_scope() as session:
+        repo.start_execution(session, kind="api:webpage", goal="elsewhere")
+        repo.record_usage(
+            session,
+            model="qwen2.5-coder-0.5b",
+            provider="llama_cpp",
+            tokens_out=50,
+            latency_ms=2000,
+        )
+    text = client.get("/metrics").text
+    assert 'executions_last_hour{kind="api:webpage",status="running"} 1.0' in text
+    assert "executions_unfinished 1.0" in text
+    assert 'model_tokens_per_second{model="qwen2.5-coder-0.5b"} 25.0' in text
+
+
 def test_health_is_public_and_says_the_database_answers(client: TestClient) -> None:
     body = client.get("/health").json()
     assert body["status"] == body["database"] == "ok"

@@ -111,6 +111,9 @@ def test_a_task_agent_runs_its_job_in_the_background(offline_client: TestClient)
     outcome = record["status"]
     assert f'generations_total{{job="faq-page",outcome="{outcome}"}} 1.0' in metrics
     assert "active_runs 0.0" in metrics
+    # From the database, so the same in every API process (workers included).
+    assert f'executions_last_hour{{kind="agent:webpage",status="{outcome}"}} 1.0' in metrics
+    assert "executions_unfinished 0.0" in metrics
 
 
 def test_configurations_are_checked_like_wizard_answers(offline_client: TestClient) -> None:
