@@ -243,10 +243,6 @@ def get_user_info(user_id: int) -> UserInfo:
         return _info(_user(session, user_id))
 
 
-def _admins_left(session, without: int) -> int:  # noqa: ANN001
-    return repo.active_admins_except(session, without)
-
-
 def reset_password(admin: Principal, user_id: int, new: str, *, client: str = "") -> None:
     """An admin sets a new password (and unlocks the account); the user is signed out."""
     _require_admin(admin)
@@ -267,7 +263,11 @@ def set_role(admin: Principal, user_id: int, role: Role, *, client: str = "") ->
     _require_admin(admin)
     with session_scope() as session:
         user = _user(session, user_id)
-        if role != Role.ADMIN and user.role == Role.ADMIN and not _admins_left(session, user_id):
+        if (
+            role != Role.ADMIN
+            and user.role == Role.ADMIN
+            and not repo.active_admins_except(session, user_id)
+        ):
             raise PermissionDenied("the last admin cannot lose the role", scope="admin")
         before, user.role = user.role, role
         info = _info(user)
@@ -288,7 +288,7 @@ def set_disabled(admin: Principal, user_id: int, disabled: bool, *, client: str 
     _require_admin(admin)
     with session_scope() as session:
         user = _user(session, user_id)
-        if disabled and user.role == Role.ADMIN and not _admins_left(session, user_id):
+        if disabled and user.role == Role.ADMIN and not repo.active_admins_except(session, user_id):
             raise PermissionDenied("the last admin cannot be disabled", scope="admin")
         user.disabled = disabled
         info = _info(user)
@@ -309,7 +309,7 @@ def delete_user(admin: Principal, user_id: int, *, client: str = "") -> None:
     _require_admin(admin)
     with session_scope() as session:
         user = _user(session, user_id)
-        if user.role == Role.ADMIN and not _admins_left(session, user_id):
+        if user.role == Role.ADMIN and not repo.active_admins_except(session, user_id):
             raise PermissionDenied("the last admin cannot be deleted", scope="admin")
         name = user.username
         session.delete(user)

@@ -124,7 +124,7 @@ def refresh(refresh_token: str, *, client: str = "") -> TokenPair:
         elif row.used_at is not None:
             problem = "reused refresh token"
             reuse = (row.user_id, row.family)
-            _revoke_family(session, row.family, now)
+            repo.revoke_refresh_family(session, row.family, now)
         elif row.expires_at <= now:
             problem = "expired refresh token"
         elif not _usable_user(session, row.user_id):
@@ -143,10 +143,6 @@ def refresh(refresh_token: str, *, client: str = "") -> TokenPair:
     return TokenPair(access_token=access, refresh_token=next_token, expires_in=lifetime)
 
 
-def _revoke_family(session, family: str, now: datetime) -> None:  # noqa: ANN001
-    repo.revoke_refresh_family(session, family, now)
-
-
 def revoke_refresh(refresh_token: str, *, client: str = "") -> None:
     """Sign out: revoke the token's whole family (unknown tokens are ignored: already out)."""
     with session_scope() as session:
@@ -154,7 +150,7 @@ def revoke_refresh(refresh_token: str, *, client: str = "") -> None:
         if row is None:
             return
         user_id = row.user_id
-        _revoke_family(session, row.family, utcnow())
+        repo.revoke_refresh_family(session, row.family, utcnow())
     audit.record("logout", actor_id=user_id, client=client)
 
 

@@ -44,15 +44,14 @@ class Channel:
     running: bool = False
     last_id: int = 0
     finished_at: float | None = None
-    changed: threading.Condition = field(default_factory=threading.Condition)
+    lock: threading.Lock = field(default_factory=threading.Lock)
     listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def _add(self, type_: str, **data: Any) -> None:
-        with self.changed:
+        with self.lock:
             self.last_id += 1
             self.events.append(ReplyEvent(self.last_id, type_, data))
             del self.events[:-MAX_EVENTS]
-            self.changed.notify_all()
             listeners = list(self.listeners)
         for wake in listeners:  # outside the lock: a listener may read the channel
             wake()
@@ -63,21 +62,19 @@ class Channel:
         For asyncio readers: pass `lambda: loop.call_soon_threadsafe(flag.set)`, so no
         thread is held per waiting connection.
         """
-        with self.changed:
+        with self.lock:
             self.listeners.append(wake)
 
         def stop() -> None:
-            with self.changed:
+            with self.lock:
                 if wake in self.listeners:
                     self.listeners.remove(wake)
 
         return stop
 
-    def after(self, last_id: int, *, wait: float = 0.0) -> list[ReplyEvent]:
-        """Events with an id above `last_id`; waits up to `wait` seconds for one to come."""
-        with self.changed:
-            if wait and self.last_id <= last_id:
-                self.changed.wait(timeout=wait)
+    def after(self, last_id: int) -> list[ReplyEvent]:
+        """Events with an id above `last_id` (readers wait through `listen`)."""
+        with self.lock:
             return [e for e in self.events if e.id > last_id]
 
 
@@ -111,7 +108,7 @@ def start_reply(
     ja/en message, and a partial reply is saved marked partial (dialog mode's rule).
     """
     target = channel(conversation_id)
-    with target.changed:
+    with target.lock:
         if target.running:
             raise ReplyBusy(f"conversation {conversation_id} is still replying")
         target.running = True
@@ -125,7 +122,7 @@ def start_reply(
             max_tokens=max_tokens,
         )
     except BaseException:
-        with target.changed:
+        with target.lock:
             target.running = False
         raise
     target._add("start", agent=reply.agent.name, model=reply.model)
@@ -154,7 +151,6 @@ def _write(target: Channel, reply: dialog.DialogReply) -> None:
             message={"ja": generic.message("ja"), "en": generic.message("en")},
         )
     finally:
-        with target.changed:
+        with target.lock:
             target.running = False
             target.finished_at = time.monotonic()
-            target.changed.notify_all()

@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from support_system.accounts import tokens
+from support_system.accounts.errors import TokenInvalid
 from support_system.accounts.principal import Principal
 from support_system.agents import live_replies
 from support_system.agents.library import get_agent
@@ -48,6 +50,7 @@ router = APIRouter(prefix="/api/conversations", tags=["chat"], responses=ERROR_R
 ws_router = APIRouter()
 
 AUTH_SECONDS = 10.0
+T = TypeVar("T")
 
 
 class ConversationIn(BaseModel):
@@ -160,6 +163,25 @@ async def authenticate_socket(socket: WebSocket) -> Principal:
     return await run_in_threadpool(tokens.principal_for, str(first["token"]), client=client)
 
 
+async def admit_socket(
+    socket: WebSocket, scope: str, what: str, check: Callable[[Principal], T]
+) -> tuple[Principal, T] | None:
+    """Accept the socket, sign the caller in, require `scope`, run `check` (the ownership
+    test, in a thread); on refusal send the error frame, close (4401 not signed in, 4404
+    not theirs or missing) and return None."""
+    await socket.accept()
+    try:
+        principal = await authenticate_socket(socket)
+        if not principal.allows(scope):
+            raise NotFound(what)  # a token without the scope sees none of these
+        return principal, await run_in_threadpool(check, principal)
+    except (AuthRequired, TokenInvalid) as exc:
+        await refuse_socket(socket, exc, 4401)
+    except SupportSystemError as exc:
+        await refuse_socket(socket, exc, 4404)
+    return None
+
+
 def _event(event: live_replies.ReplyEvent) -> dict[str, Any]:
     if event.type == "error":
         data = {"error": {"code": event.data["code"], "message": event.data["message"]}}
@@ -171,18 +193,12 @@ def _event(event: live_replies.ReplyEvent) -> dict[str, Any]:
 @ws_router.websocket("/ws/chat/{conversation_id}")
 async def chat_socket(socket: WebSocket, conversation_id: int, last_event_id: int = 0) -> None:
     """Stream an agent's replies token by token; see the module docstring for the frames."""
-    await socket.accept()
-    try:
-        principal = await authenticate_socket(socket)
-        if not principal.allows("chat"):
-            raise NotFound("conversation")  # a token without chat sees no conversations
-        await run_in_threadpool(_owned_conversation, principal, conversation_id)
-    except AuthRequired as exc:
-        await refuse_socket(socket, exc, 4401)
+    admitted = await admit_socket(
+        socket, "chat", "conversation", lambda who: _owned_conversation(who, conversation_id)
+    )
+    if admitted is None:
         return
-    except SupportSystemError as exc:
-        await refuse_socket(socket, exc, 4401 if "Token" in type(exc).__name__ else 4404)
-        return
+    principal, _ = admitted
 
     channel = live_replies.channel(conversation_id)
     loop = asyncio.get_running_loop()

@@ -21,10 +21,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from support_system.accounts.principal import Principal
-from support_system.api.chat import authenticate_socket, refuse_socket
+from support_system.api.chat import admit_socket
 from support_system.api.deps import owned
-from support_system.api.errors import AuthRequired
-from support_system.core.errors import NotFound, SupportSystemError
 from support_system.data.db import session_scope
 from support_system.data.schema import Execution, ExecutionStatus
 
@@ -44,18 +42,12 @@ def _status(principal: Principal, execution_id: int) -> tuple[ExecutionStatus, s
 @router.websocket("/ws/executions/{execution_id}")
 async def execution_socket(socket: WebSocket, execution_id: int, last_event_id: int = 0) -> None:
     """Stream one execution's progress (see the module docstring)."""
-    await socket.accept()
-    try:
-        principal = await authenticate_socket(socket)
-        if not principal.allows("read"):
-            raise NotFound("execution")
-        status, error = await run_in_threadpool(_status, principal, execution_id)
-    except AuthRequired as exc:
-        await refuse_socket(socket, exc, 4401)
+    admitted = await admit_socket(
+        socket, "read", "execution", lambda who: _status(who, execution_id)
+    )
+    if admitted is None:
         return
-    except SupportSystemError as exc:
-        await refuse_socket(socket, exc, 4401 if "Token" in type(exc).__name__ else 4404)
-        return
+    principal, (status, error) = admitted
     await socket.send_json({"type": "ready", "execution_id": execution_id, "status": status.value})
     runs = socket.app.state.runs
     sent = max(0, last_event_id)

@@ -14,15 +14,14 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 
-from support_system.api.deps import Generator, limits_of
-from support_system.api.errors import ERROR_RESPONSES, AnswersMissing
+from support_system.api.deps import Generator
+from support_system.api.errors import ERROR_RESPONSES
 from support_system.api.models import MAX_ID, ExecutionAccepted, Text
 from support_system.api.projects import owned_project
-from support_system.api.task_agents import checked_configuration, missing_answers
+from support_system.api.task_agents import checked_configuration, start_run
 from support_system.core.languages import Language
 from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
-from support_system.queue import RunRequest
 
 router = APIRouter(tags=["generate"], responses=ERROR_RESPONSES)
 
@@ -39,8 +38,6 @@ class GenerateIn(BaseModel):
 @router.post("/api/generate", status_code=status.HTTP_202_ACCEPTED)
 def generate(body: GenerateIn, request: Request, caller: Generator) -> ExecutionAccepted:
     """Run a job in the background for one of your projects; answers as in the wizard."""
-    from support_system.ai.registry import get_registry
-    from support_system.generators.pipeline import Budget
     from support_system.jobs.catalogue import get_job
 
     lang = body.lang or get_settings().language
@@ -49,26 +46,17 @@ def generate(body: GenerateIn, request: Request, caller: Generator) -> Execution
         owner_id = project.owner_id
     job = get_job(body.job_id)  # UnknownJob (422)
     answers = checked_configuration(job, body.answers, body.project_id)
-    missing = missing_answers(job, answers, lang)
-    if missing:
-        raise AnswersMissing(f"unanswered: {missing}", questions=", ".join(missing))
-    if body.model is not None:
-        get_registry().get(body.model)  # UnknownModel (422) before anything starts
-    limits = limits_of(request)
-    limits.check_quota(caller.user_id)
-    slot = limits.start_generation(caller.user_id)
-    execution_id = request.app.state.runs.start(
-        RunRequest.from_budget(
-            Budget(attempts=body.attempts),
-            job_id=job.id,
-            answers=answers,
-            goal=job.id,
-            owner_id=owner_id,
-            project_id=body.project_id,
-            agent_id=None,
-            model=body.model,
-            lang=lang,
-        ),
-        slot,
+    execution_id = start_run(
+        request,
+        caller,
+        job,
+        answers,
+        goal=job.id,
+        owner_id=owner_id,
+        project_id=body.project_id,
+        agent_id=None,
+        model=body.model,
+        lang=lang,
+        attempts=body.attempts,
     )
     return ExecutionAccepted(execution_id=execution_id, status="running")

@@ -70,10 +70,6 @@ def _check_project(principal: Principal, project_id: int) -> None:
     owned(principal, project.owner_id if project else None, "project")
 
 
-def _visible_scopes(principal: Principal) -> list[str] | None:
-    return knowledge_scopes(principal)
-
-
 def _document_out(info) -> DocumentOut:  # noqa: ANN001 - rag.DocumentInfo
     return DocumentOut(
         doc_id=info.doc_id,
@@ -95,7 +91,7 @@ def list_documents(caller: Reader, project_id: ProjectQuery = None) -> list[Docu
         _check_project(caller, project_id)
         scopes: list[str] | None = [GLOBAL_SCOPE, project_scope(project_id)]
     else:
-        scopes = _visible_scopes(caller)
+        scopes = knowledge_scopes(caller)
     return [_document_out(d) for d in shared_knowledge_base().documents(scopes)]
 
 
@@ -132,7 +128,7 @@ async def upload_document(
 
 
 def _owned_document(caller: Principal, doc_id: str):  # noqa: ANN202 - rag.DocumentInfo
-    scopes = _visible_scopes(caller)
+    scopes = knowledge_scopes(caller)
     found = [d for d in shared_knowledge_base().documents(scopes) if d.doc_id == doc_id]
     if not found:
         raise NotFound("document")

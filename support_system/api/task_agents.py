@@ -97,6 +97,50 @@ def missing_answers(job: Job, configuration: dict[str, Any], lang: str) -> list[
     ]
 
 
+def start_run(
+    request: Request,
+    caller: Principal,
+    job: Job,
+    answers: dict[str, Any],
+    *,
+    goal: str,
+    owner_id: int,
+    project_id: int,
+    agent_id: int | None,
+    model: str | None,
+    lang: str,
+    attempts: int,
+) -> int:
+    """The checks every run passes before anything is written (every required question
+    answered, the model exists, the quota, a free generation slot), then the run itself;
+    returns its execution id. Shared by a task agent's `execute` and `/api/generate`."""
+    from support_system.ai.registry import get_registry
+    from support_system.generators.pipeline import Budget
+
+    missing = missing_answers(job, answers, lang)
+    if missing:
+        raise AnswersMissing(f"unanswered: {missing}", questions=", ".join(missing))
+    if model is not None:
+        get_registry().get(model)  # UnknownModel (422) before anything starts
+    limits = limits_of(request)
+    limits.check_quota(caller.user_id)
+    slot = limits.start_generation(caller.user_id)
+    return request.app.state.runs.start(
+        RunRequest.from_budget(
+            Budget(attempts=attempts),
+            job_id=job.id,
+            answers=answers,
+            goal=goal,
+            owner_id=owner_id,
+            project_id=project_id,
+            agent_id=agent_id,
+            model=model,
+            lang=lang,
+        ),
+        slot,
+    )
+
+
 @router.get("/api/projects/{project_id}/agents", response_model=list[TaskAgentOut])
 def list_agents(project_id: Id, caller: Reader) -> list[TaskAgentOut]:
     with session_scope() as session:
@@ -179,8 +223,6 @@ def execute_agent(
     agent_id: Id, request: Request, caller: Generator, body: ExecuteIn | None = None
 ) -> ExecutionAccepted:
     """Run the task agent's job in the background; poll /api/executions/{id}/status."""
-    from support_system.ai.registry import get_registry
-    from support_system.generators.pipeline import Budget
     from support_system.jobs.catalogue import get_job
 
     body = body or ExecuteIn()
@@ -191,26 +233,17 @@ def execute_agent(
         job_id, project_id = agent.job_id, agent.project_id
         configuration, name = dict(agent.configuration), agent.name
     job = get_job(job_id)
-    missing = missing_answers(job, configuration, lang)
-    if missing:
-        raise AnswersMissing(f"unanswered: {missing}", questions=", ".join(missing))
-    if body.model is not None:
-        get_registry().get(body.model)  # UnknownModel (422) before anything starts
-    limits = limits_of(request)
-    limits.check_quota(caller.user_id)
-    slot = limits.start_generation(caller.user_id)
-    execution_id = request.app.state.runs.start(
-        RunRequest.from_budget(
-            Budget(attempts=body.attempts),
-            job_id=job.id,
-            answers=configuration,
-            goal=name,
-            owner_id=owner_id,
-            project_id=project_id,
-            agent_id=agent_id,
-            model=body.model,
-            lang=lang,
-        ),
-        slot,
+    execution_id = start_run(
+        request,
+        caller,
+        job,
+        configuration,
+        goal=name,
+        owner_id=owner_id,
+        project_id=project_id,
+        agent_id=agent_id,
+        model=body.model,
+        lang=lang,
+        attempts=body.attempts,
     )
     return ExecutionAccepted(execution_id=execution_id, status="running")

@@ -100,10 +100,11 @@ def recover_interrupted() -> int:
     from support_system.core.settings import get_settings
     from support_system.data.db import session_scope
     from support_system.data.repositories import interrupt_stale_executions
+    from support_system.queue.base import QUEUED_KINDS
 
     # With a queue, the API's runs (agent:…, api:…) live in the workers, which restart
     # them when redelivered; only this process's own generations are its to close.
-    queued = ("agent:", "api:") if get_settings().queue.backend == "celery" else ()
+    queued = QUEUED_KINDS if get_settings().queue.backend == "celery" else ()
     with session_scope() as session:
         closed = interrupt_stale_executions(
             session, started_before=PROCESS_STARTED, skip_kinds=queued

@@ -16,6 +16,11 @@ from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
 from support_system.data.schema import ExecutionStatus
 
+#: Execution kinds of the API's runs: "agent:<job kind>" for a task agent's, "api:<…>" for
+#: /api/generate. With a queue these runs are the workers', not any app process's.
+AGENT_KIND, API_KIND = "agent:", "api:"
+QUEUED_KINDS = (AGENT_KIND, API_KIND)
+
 if TYPE_CHECKING:
     from support_system.accounts.limits import GenerationSlot
     from support_system.generators.pipeline import Budget, Progress
@@ -93,7 +98,7 @@ def record_execution(request: RunRequest, job: Job, *, queued: bool = False) -> 
     with session_scope() as session:
         execution = repo.start_execution(
             session,
-            kind=f"agent:{job.kind}" if request.agent_id is not None else f"api:{job.kind}",
+            kind=f"{AGENT_KIND if request.agent_id is not None else API_KIND}{job.kind}",
             goal=request.goal,
             project_id=request.project_id,
             user_id=request.owner_id,
