@@ -3,6 +3,7 @@
 One function per provider keeps the differences (URLs, keys, how JSON output is
 requested) in one readable place. Embedded models run in a supervised worker process
 (`model_process.py`), so a native crash in llama.cpp costs one reply, not the app.
+Server models may have several hosts; `hosts.py` picks one per call.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Literal
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk
 
+from support_system.ai.hosts import HostedChat, server_urls
 from support_system.ai.model_files import model_path
 from support_system.ai.model_process import ModelProcess, WorkerKey, worker_for
 from support_system.ai.registry import CLOUD_PROVIDERS, ModelSpec, Provider
@@ -135,12 +137,12 @@ class ProviderRequest:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _ollama(spec: ModelSpec, request: ProviderRequest) -> BaseChatModel:
+def _ollama(spec: ModelSpec, request: ProviderRequest, base_url: str) -> BaseChatModel:
     from langchain_ollama import ChatOllama
 
     return ChatOllama(
         model=spec.model_id or "",
-        base_url=spec.base_url or get_settings().llm.ollama_host,
+        base_url=base_url,
         num_predict=request.max_tokens,
         temperature=request.temperature,
         format=request.json_schema,
@@ -181,18 +183,22 @@ def _anthropic(spec: ModelSpec, request: ProviderRequest) -> BaseChatModel:
     )
 
 
-def chat_model(spec: ModelSpec, request: ProviderRequest) -> BaseChatModel | EmbeddedChat:
-    """A LangChain chat model for `spec`, configured for this one call."""
+def chat_model(
+    spec: ModelSpec, request: ProviderRequest
+) -> BaseChatModel | EmbeddedChat | HostedChat:
+    """A LangChain chat model for `spec`, configured for this one call.
+
+    Servers (ollama, openai_compatible) get a `HostedChat`: each stream goes to the least
+    busy of the entry's hosts and steps over one that refuses the connection.
+    """
     if spec.provider == "embedded":
         return _embedded(spec, request)
     if spec.provider == "ollama":
-        return _ollama(spec, request)
+        return HostedChat(spec, server_urls(spec), lambda url: _ollama(spec, request, url))
     if spec.provider in CLOUD_PROVIDERS and not request.api_key:
         raise ModelUnavailable(detail=f"no API key stored for {spec.provider}", model=spec.name)
     if spec.provider == "openai_compatible":
-        return _openai_like(
-            spec, request, spec.base_url or get_settings().llm.openai_compatible_base_url
-        )
+        return HostedChat(spec, server_urls(spec), lambda url: _openai_like(spec, request, url))
     if spec.provider == "openai":
         return _openai_like(spec, request, spec.base_url)
     return _anthropic(spec, request)

@@ -25,7 +25,8 @@ PROVIDERS: tuple[Provider, ...] = get_args(Provider)
 #: on the settings page), charge per token, and auto mode never switches to one by itself.
 CLOUD_PROVIDERS: tuple[Provider, ...] = ("openai", "anthropic")
 #: Servers reached over HTTP at a base URL from settings (`llm.ollama_host`,
-#: `llm.openai_compatible_base_url`) or the entry's `base_url`; usable when they answer.
+#: `llm.openai_compatible_base_url`), the entry's `base_url` or its several `hosts`
+#: (calls spread over them, see `ai/hosts.py`); usable when they answer.
 LOCAL_SERVER_PROVIDERS: tuple[Provider, ...] = ("ollama", "openai_compatible")
 #: Providers a stored API key is sent to: the cloud ones need it; an OpenAI-compatible
 #: server may want one, but works without (most local servers take any key).
@@ -50,6 +51,11 @@ class ModelSpec(BaseModel):
     display_name: str = ""
     model_id: str | None = Field(None, description="Model name on the server (ollama, openai…).")
     base_url: str | None = Field(None, description="Overrides the provider's URL from settings.")
+    hosts: list[str] = Field(
+        default_factory=list,
+        description="Several servers of the same model (ollama, openai_compatible); each "
+        "call goes to the least busy one. Instead of `base_url`.",
+    )
     packaged: PackagedFile | None = None
     path: Path | None = Field(None, description="A GGUF file on disk (embedded provider).")
     context_length: int = Field(4096, ge=256)
@@ -65,6 +71,26 @@ class ModelSpec(BaseModel):
             raise ValueError("an embedded model needs `packaged` or `path`")
         if self.provider != "embedded" and not self.model_id:
             raise ValueError(f"a {self.provider} model needs `model_id`")
+        return self
+
+    @model_validator(mode="after")
+    def _hosts(self) -> ModelSpec:
+        """`hosts` are servers this app calls: not for in-process or cloud models."""
+        if not self.hosts:
+            return self
+        if self.provider not in LOCAL_SERVER_PROVIDERS:
+            raise ValueError(
+                f"`hosts` is for {' and '.join(LOCAL_SERVER_PROVIDERS)} models, not {self.provider}"
+            )
+        if self.base_url:
+            raise ValueError("give `base_url` (one server) or `hosts` (several), not both")
+        bad = [url for url in self.hosts if not url.startswith(("http://", "https://"))]
+        if bad:
+            raise ValueError(f"hosts must start with http:// or https://: {', '.join(bad)}")
+        self.hosts = [url.rstrip("/") for url in self.hosts]
+        repeated = sorted({url for url in self.hosts if self.hosts.count(url) > 1})
+        if repeated:
+            raise ValueError(f"hosts listed twice: {', '.join(repeated)}")
         return self
 
     @property

@@ -7,17 +7,17 @@ key stored? Each answer comes with a translated fix the user can act on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import httpx
 
+from support_system.ai.hosts import server_urls
 from support_system.ai.model_files import package_files
 from support_system.ai.model_process import is_loaded
 from support_system.ai.registry import LOCAL_SERVER_PROVIDERS, ModelSpec
 from support_system.core.errors import ModelFileError
 from support_system.core.i18n import t
-from support_system.core.settings import get_settings
 
 State = Literal["loaded", "ready", "reachable", "error"]
 _STATE_KEYS = {
@@ -49,15 +49,19 @@ class ModelStatus:
         return t(self.fix_key, lang, **(self.fix_params or {})) if self.fix_key else ""
 
 
-def _server_url(spec: ModelSpec) -> str:
-    llm = get_settings().llm
-    if spec.base_url:
-        return spec.base_url
-    return llm.ollama_host if spec.provider == "ollama" else llm.openai_compatible_base_url
-
-
 def _probe(spec: ModelSpec, status: ModelStatus) -> ModelStatus:
-    url = _server_url(spec)
+    """Reachable when any of the model's hosts answers with the model (calls skip the
+    hosts that are down); otherwise the fix names the first host's problem."""
+    first: ModelStatus | None = None
+    for url in server_urls(spec):
+        answer = _probe_host(spec, replace(status), url)
+        if answer.ok:
+            return answer
+        first = first or answer
+    return first or status
+
+
+def _probe_host(spec: ModelSpec, status: ModelStatus, url: str) -> ModelStatus:
     list_url = f"{url}/api/tags" if spec.provider == "ollama" else f"{url}/models"
     status.fix_key, status.fix_params = "models.fix_server", {"url": url}
     try:

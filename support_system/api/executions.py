@@ -1,8 +1,9 @@
-"""Executions (task-agent runs and other generations) as their owner sees them.
+"""Executions (task-agent runs, other generations, data questions) as their owner sees them.
 
 `/status` is the cheap one to poll: the row's status plus the pipeline's progress events
 (with the thread backend only from the server running it; with Celery from any). The full
-record adds the result and the steps. `/cancel` asks a running run to stop at its next step.
+record adds the result (a data question's: its answer, as `/api/ask` returns it) and
+the steps. `/cancel` asks a running run to stop at its next step.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Task-agent executions on background threads, so `execute` answers at once (202).
+"""API runs (task agents, /api/generate, data questions) on background threads, so the
+route answers at once (202).
 
 The Execution row is written (and committed) before the thread starts, so the id the
 client gets can be polled at once and a crash still leaves the row; the pipeline then
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from support_system.api.metrics import Metrics
-from support_system.queue.base import RunRequest, perform, record_execution
+from support_system.queue.base import AnyRequest, perform, record_execution
 
 if TYPE_CHECKING:
     from support_system.accounts.limits import GenerationSlot
@@ -61,13 +62,11 @@ class Runner:
         with self._lock:
             return self._runs.get(execution_id)
 
-    def start(self, request: RunRequest, slot: GenerationSlot | None = None) -> int:
-        """Record the Execution and start the run; returns its id. The slot is released
-        when the run ends (or here, if it cannot start)."""
-        from support_system.jobs.catalogue import get_job
-
+    def start(self, request: AnyRequest, slot: GenerationSlot | None = None) -> int:
+        """Record the Execution and start the run (a generation or a data question);
+        returns its id. The slot is released when the run ends (or here, if it cannot start)."""
         try:
-            execution_id = record_execution(request, get_job(request.job_id))
+            execution_id = record_execution(request)
         except BaseException:
             if slot is not None:
                 slot.release()
@@ -88,7 +87,7 @@ class Runner:
         thread.start()
         return execution_id
 
-    def _work(self, live: LiveRun, request: RunRequest, slot: GenerationSlot | None) -> None:
+    def _work(self, live: LiveRun, request: AnyRequest, slot: GenerationSlot | None) -> None:
         outcome = "crashed"
         try:
             outcome = perform(
@@ -98,7 +97,7 @@ class Runner:
             if slot is not None:
                 slot.release()
             self.metrics.active_runs.dec()
-            self.metrics.generations.labels(request.job_id, outcome).inc()
+            self.metrics.generations.labels(request.label, outcome).inc()
             live.done.set()
 
     def wait_all(self, timeout: float = 300.0) -> bool:

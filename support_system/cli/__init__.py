@@ -16,6 +16,7 @@ from support_system.cli import (
     auto,
     backup,
     chat,
+    cluster,
     db,
     generate,
     jobs,
@@ -49,6 +50,7 @@ app.add_typer(auto.app, name="auto")
 app.command()(serve.serve)
 app.command()(api.serve_api)
 app.command()(worker.worker)
+app.command()(cluster.cluster)
 app.add_typer(knowledge.app, name="kb")
 
 

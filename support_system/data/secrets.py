@@ -28,8 +28,11 @@ def key_file() -> Path:
     return get_settings().state_dir / KEY_FILE_NAME
 
 
-def _load_or_create_key(path: Path) -> bytes:
-    """Read the key file, creating it atomically (O_EXCL) so two processes agree on one key."""
+def load_or_create_key(path: Path) -> bytes:
+    """Read the key file, creating it atomically (O_EXCL) so two processes agree on one key.
+
+    A launcher of several processes (the local cluster) calls it before starting them,
+    so none can read the file between another's create and write."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -45,7 +48,7 @@ def _key() -> tuple[bytes, str]:
     from_env = os.environ.get(SECRET_KEY_ENV, "").strip()
     if from_env:
         return from_env.encode(), SECRET_KEY_ENV
-    return _load_or_create_key(key_file()), str(key_file())
+    return load_or_create_key(key_file()), str(key_file())
 
 
 def derived_key(purpose: str) -> bytes:

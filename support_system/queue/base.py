@@ -1,9 +1,11 @@
-"""What both run backends share: the request, the interface, and the work itself.
+"""What both run backends share: the requests, the interface, and the work itself.
 
 A run request is plain data (JSON-safe) because the Celery backend sends it through
 Redis to another process; the thread backend could pass objects, but using the same
-request keeps the two backends interchangeable. `perform` is the one body of a run, so
-a worker process and an app thread record exactly the same rows.
+request keeps the two backends interchangeable. Two kinds of run share everything
+(Execution row, lease, exactly-once claim, events, cancel): a generation (`RunRequest`)
+and a data question (`AskRequest`, see `data_questions`). `perform` is the one body of
+a run, so a worker process and an app thread record exactly the same rows.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from support_system.core.errors import SupportSystemError
 from support_system.core.logging import get_logger
 from support_system.data.schema import ExecutionStatus
+from support_system.queue import data_questions
+from support_system.queue.data_questions import AskRequest
+from support_system.queue.errors import QuestionCancelled
 
 #: Execution kinds of the API's runs: "agent:<job kind>" for a task agent's, "api:<…>" for
-#: /api/generate. With a queue these runs are the workers', not any app process's.
+#: /api/generate, "api:ask" for /api/ask's data questions. With a queue these runs are
+#: the workers', not any app process's.
 AGENT_KIND, API_KIND = "agent:", "api:"
 QUEUED_KINDS = (AGENT_KIND, API_KIND)
+ASK_KIND = f"{API_KIND}ask"
 
 if TYPE_CHECKING:
     from support_system.accounts.limits import GenerationSlot
@@ -53,6 +60,11 @@ class RunRequest:
         return cls(attempts=budget.attempts, seconds=budget.seconds, tokens=budget.tokens, **values)
 
     @property
+    def label(self) -> str:
+        """What the run metrics call this kind of run: the job."""
+        return self.job_id
+
+    @property
     def budget(self) -> Budget:
         from support_system.generators.pipeline import Budget
 
@@ -68,11 +80,22 @@ class RunRequest:
         return cls(**{k: v for k, v in payload.items() if k in known})
 
 
+AnyRequest = RunRequest | AskRequest
+"""Any run a backend executes."""
+
+
+def request_from_payload(payload: dict[str, Any]) -> AnyRequest:
+    """The request a payload carries (one from before data questions is a generation's)."""
+    if payload.get("kind") == data_questions.PAYLOAD_KIND:
+        return AskRequest.from_payload(payload)
+    return RunRequest.from_payload(payload)
+
+
 class Runs(Protocol):
     """Where runs execute. Every method may be called from any app process (celery) or
     only from the one that started the run (thread); both answer the same questions."""
 
-    def start(self, request: RunRequest, slot: GenerationSlot | None = None) -> int:
+    def start(self, request: AnyRequest, slot: GenerationSlot | None = None) -> int:
         """Record the Execution and have the run done; returns the execution's id."""
 
     def events(self, execution_id: int, after: int = 0) -> list[Event]:
@@ -88,36 +111,63 @@ class Runs(Protocol):
         """Before the app stops: wait for runs this process executes; False if some remain."""
 
 
-def record_execution(request: RunRequest, job: Job, *, queued: bool = False) -> int:
+def record_execution(request: AnyRequest, *, queued: bool = False) -> int:
     """The run's Execution row, committed before anything runs so its id can be polled
-    and a crash still leaves a trace. `queued` marks it PENDING until a worker claims it."""
+    and a crash still leaves a trace. `queued` marks it PENDING until a worker claims it.
+    Raises UnknownJob for a generation of a job the catalogue does not have."""
     from support_system.data import repositories as repo
     from support_system.data.db import session_scope
     from support_system.data.repositories.queue_claims import mark_pending
 
+    if isinstance(request, AskRequest):
+        kind, goal = ASK_KIND, request.question
+        project_id, agent_id = None, None
+    else:
+        job = _job(request)
+        kind = f"{AGENT_KIND if request.agent_id is not None else API_KIND}{job.kind}"
+        goal, project_id, agent_id = request.goal, request.project_id, request.agent_id
     with session_scope() as session:
         execution = repo.start_execution(
             session,
-            kind=f"{AGENT_KIND if request.agent_id is not None else API_KIND}{job.kind}",
-            goal=request.goal,
-            project_id=request.project_id,
+            kind=kind,
+            goal=goal,
+            project_id=project_id,
             user_id=request.owner_id,
-            task_agent_id=request.agent_id,
+            task_agent_id=agent_id,
         )
         if queued:
             mark_pending(session, execution.id)
         return execution.id
 
 
+def _job(request: RunRequest) -> Job:
+    from support_system.jobs.catalogue import get_job
+
+    return get_job(request.job_id)
+
+
 def perform(
+    request: AnyRequest,
+    execution_id: int,
+    *,
+    on_progress: Progress,
+    cancel: threading.Event | None = None,
+) -> str:
+    """Do the run into the Execution `execution_id` and make sure the row is closed
+    whatever happens; returns the outcome ("completed", "failed", "crashed")."""
+    if isinstance(request, AskRequest):
+        return _answer(request, execution_id, on_progress=on_progress, cancel=cancel)
+    return _generate(request, execution_id, on_progress=on_progress, cancel=cancel)
+
+
+def _generate(
     request: RunRequest,
     execution_id: int,
     *,
     on_progress: Progress,
     cancel: threading.Event | None = None,
 ) -> str:
-    """Run the job's pipeline into the Execution `execution_id` and make sure the row is
-    closed whatever happens; returns the outcome ("completed", "failed", "crashed")."""
+    """The job's pipeline, which records its attempts and closes the row itself."""
     from support_system.generators.pipeline import run_pipeline
     from support_system.jobs import workspace
     from support_system.jobs.catalogue import get_job
@@ -154,6 +204,40 @@ def perform(
     finally:
         if not recorded:
             close_execution(execution_id, ExecutionStatus.FAILED, None, error)
+    return outcome
+
+
+def _answer(
+    request: AskRequest,
+    execution_id: int,
+    *,
+    on_progress: Progress,
+    cancel: threading.Event | None = None,
+) -> str:
+    """The data question: the answer (or the typed failure) becomes the row's result,
+    and the upload is removed once the row is final. A cancel ends the row FAILED
+    "cancelled", as a generation's does."""
+    outcome, status = "crashed", ExecutionStatus.FAILED
+    error: str | None = "crashed"
+    result: dict[str, Any] | None = None
+    try:
+        result = data_questions.answer(request, on_progress=on_progress, cancel=cancel)
+        outcome, status, error = "completed", ExecutionStatus.COMPLETED, None
+    except QuestionCancelled:
+        outcome, error = "failed", "cancelled"
+    except Exception as exc:  # noqa: BLE001 - the row must be closed whatever happened
+        if cancel is not None and cancel.is_set():  # stopped inside a step that wrapped it
+            outcome, error = "failed", "cancelled"
+        elif isinstance(exc, SupportSystemError):
+            outcome, error = "failed", type(exc).__name__
+            result = data_questions.failure_result(exc)
+            log.warning("execution_failed", execution_id=execution_id, error=error)
+        else:
+            log.exception("execution_crashed", execution_id=execution_id)
+    if outcome != "crashed":  # the events end as a generation's do
+        on_progress("cancelled" if error == "cancelled" else "done", {"ok": error is None})
+    close_execution(execution_id, status, result, error)
+    data_questions.remove_upload(request)
     return outcome
 
 

@@ -17,6 +17,9 @@ runs beside it; (2) claims the Execution row with a conditional UPDATE, which re
 row that is already COMPLETED or FAILED, so a late redelivery does nothing; (3) runs.
 A worker killed mid-run leaves the row RUNNING and its lease expiring, so the
 redelivered task takes both and starts the run again.
+
+The one task runs both kinds of request — a generation or a data question (the payload's
+`kind`, see `base.request_from_payload`) — so both get all of the above.
 """
 
 from __future__ import annotations
@@ -28,7 +31,13 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from support_system.core.logging import get_logger
-from support_system.queue.base import Event, RunRequest, perform, record_execution
+from support_system.queue.base import (
+    AnyRequest,
+    Event,
+    perform,
+    record_execution,
+    request_from_payload,
+)
 
 if TYPE_CHECKING:
     import redis
@@ -113,14 +122,13 @@ class CeleryRuns:
         self.celery = make_celery(settings)
         self.redis = redis_client(settings.redis_url)
 
-    def start(self, request: RunRequest, slot: GenerationSlot | None = None) -> int:
+    def start(self, request: AnyRequest, slot: GenerationSlot | None = None) -> int:
         """Queue the run. The generation slot is given back at once: the workers' number
         bounds how many runs go at a time, and the queue keeps the rest waiting."""
-        from support_system.jobs.catalogue import get_job
         from support_system.queue.base import close_execution
 
         try:
-            execution_id = record_execution(request, get_job(request.job_id), queued=True)
+            execution_id = record_execution(request, queued=True)
         finally:
             if slot is not None:
                 slot.release()
@@ -251,7 +259,7 @@ def run_execution(task: Task, execution_id: int, payload: dict[str, Any]) -> str
             if delay > 0:
                 watch.cancel.wait(delay)
             outcome = perform(
-                RunRequest.from_payload(payload),
+                request_from_payload(payload),
                 execution_id,
                 on_progress=stream.add,
                 cancel=watch.cancel,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from support_system.queue.base import Event, RunRequest
+from support_system.queue.base import AnyRequest, Event
 
 if TYPE_CHECKING:
     from support_system.accounts.limits import GenerationSlot
@@ -22,7 +22,7 @@ class ThreadRuns:
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
 
-    def start(self, request: RunRequest, slot: GenerationSlot | None = None) -> int:
+    def start(self, request: AnyRequest, slot: GenerationSlot | None = None) -> int:
         return self.runner.start(request, slot)
 
     def events(self, execution_id: int, after: int = 0) -> list[Event]:

@@ -59,7 +59,6 @@ def _worker_pids(app: RunningApp) -> list[int]:
             continue
         if b"support_system.ai.model_worker" in command:
             pids.append(pid)
-    assert pids, "no live model worker"
     return pids
 
 
@@ -70,27 +69,37 @@ def _send(page: Any, text: str) -> None:
     page.wait_for_selector('[data-test-script-state="running"]', timeout=10_000)
 
 
-def _send_and_kill(page: Any, app: RunningApp, sig: signal.Signals) -> str:
-    """Send a long request, kill the worker once the new reply has started streaming."""
-    before = page.evaluate(MESSAGE_COUNT)
-    _send(page, "Count from 1 to 100, one number per line.")
-    deadline = time.monotonic() + 120
-    reply = ""
-    while time.monotonic() < deadline:
-        reply = page.evaluate(LAST_REPLY)
-        # The new reply (not the previous one, still on screen while the page redraws),
-        # with model text in it: the person's message and the reply follow the log.
-        new = page.evaluate(MESSAGE_COUNT) >= before + 2
-        if new and reply.startswith(AGENT) and len(reply) > len(AGENT) + 20:
-            break
-        assert not page.query_selector(IDLE), f"the reply ended before it could be cut: {reply!r}"
-        page.wait_for_timeout(50)
-    else:
-        pytest.fail(f"no reply started streaming: {reply!r}")
-    for pid in _worker_pids(app):
-        os.kill(pid, sig)
-    wait_idle(page, timeout=60_000)
-    return reply
+def _send_and_kill(page: Any, app: RunningApp, sig: signal.Signals) -> tuple[str, int]:
+    """Send a long request, kill the worker once the new reply has started streaming.
+
+    The browser shows a reply a little after the model wrote it, so on a loaded machine
+    the whole reply can be written before the kill lands: then the reply ends normally
+    (no alert, "Answered by" shown) and the request is sent again. Returns the cut reply
+    and how many requests it took.
+    """
+    for sent in range(1, 4):
+        before = page.evaluate(MESSAGE_COUNT)
+        _send(page, "Count from 1 to 100, one number per line.")
+        deadline = time.monotonic() + 120
+        reply, pids = "", []
+        while not pids:
+            reply = page.evaluate(LAST_REPLY)
+            # The new reply (not the previous one, still on screen while the page redraws)
+            # with twenty characters of model text (a status line may come first while the
+            # model starts), and a live worker to kill.
+            new = page.evaluate(MESSAGE_COUNT) >= before + 2
+            if new and reply.startswith(AGENT) and len(reply) > len(AGENT) + 20:
+                pids = _worker_pids(app)
+            if not pids and page.query_selector(IDLE):
+                break  # the reply ended before it could be cut: send again
+            assert time.monotonic() < deadline, f"no reply started streaming: {reply!r}"
+            page.wait_for_timeout(50)
+        for pid in pids:
+            os.kill(pid, sig)
+        wait_idle(page, timeout=60_000)
+        if page.evaluate(ALERTS) or "Answered by" not in page.evaluate(LAST_REPLY):
+            return reply, sent
+    pytest.fail("the model finished every reply before the kill landed")
 
 
 def _send_normally(page: Any) -> str:
@@ -105,8 +114,11 @@ def test_the_page_survives_sigill_and_sigkill_of_the_model_mid_reply(app: Runnin
         page = context.new_page()
         page.goto(f"{app.url}/chat")
         wait_idle(page)
+        exchanges = 0
         for sig in (signal.SIGILL, signal.SIGKILL):
-            cut_replies.append(_send_and_kill(page, app, sig))
+            cut, sent = _send_and_kill(page, app, sig)
+            cut_replies.append(cut)
+            exchanges += sent + 1
             alerts = page.evaluate(ALERTS)
             assert any(
                 "stopped unexpectedly" in a and sig.name in a and "restarted" in a for a in alerts
@@ -137,7 +149,7 @@ def test_the_page_survives_sigill_and_sigkill_of_the_model_mid_reply(app: Runnin
             if m.type != MessageType.EVENT
         ]
     senders = [sender for sender, _, _ in saved]
-    assert senders == ["user", senders[1]] * 4, saved
+    assert senders == ["user", senders[1]] * exchanges, saved
     assert [t for _, t, _ in saved[1::2]] == [MessageType.PARTIAL, MessageType.TEXT] * 2, saved
     assert saved[0][2].startswith("Count from 1") and saved[2][2].startswith("Say hello")
     for (_, _, partial), on_screen in zip(saved[1::4], cut_replies, strict=True):

@@ -245,7 +245,10 @@ def _generate_and_publish(
     return link.get_attribute("href")
 
 
-@pytest.mark.parametrize("lang", ["ja", "en"])
+# One language per job keeps the suite inside CI's time: both languages and both kinds of
+# job (a page, a program from a Japanese Shift_JIS CSV) are walked; the CASES of the
+# other pairing stay so either can be switched back on.
+@pytest.mark.parametrize("lang", ["en"])
 def test_shop_page_from_home_to_publish_with_the_keyboard_only(app: RunningApp, lang: str) -> None:
     case = SHOP[lang]
     with chromium() as context:
@@ -274,7 +277,7 @@ def test_shop_page_from_home_to_publish_with_the_keyboard_only(app: RunningApp, 
     assert case["answers"][0] in response.text and case["answers"][4] in response.text
 
 
-@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("lang", ["ja"])
 def test_csv_summary_from_home_to_publish_with_the_keyboard_only(
     app: RunningApp, lang: str
 ) -> None:

@@ -28,7 +28,7 @@ def open_app(
     lang: str | None, page: str | None = None, *, session_id: int | None = None
 ) -> AppTest:
     """A new browser tab: optionally a chosen language, `?s=<session_id>`, and a page."""
-    app = AppTest.from_file(APP, default_timeout=60)
+    app = AppTest.from_file(APP, default_timeout=240)  # a hang guard: model runs vary
     if lang is not None:
         app.session_state["lang"] = lang
     if session_id is not None:

@@ -10,28 +10,21 @@ error carrying the text already shown, and the process must stay usable.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-import httpx
 import pytest
 from pydantic import BaseModel
 
 from support_system.ai import generate, get_registry, model_status
 from support_system.core.errors import ModelError, ModelUnavailable
 from tests.conftest import usage_records
+from tests.helpers.llama_server import LlamaServer
 
 pytestmark = pytest.mark.model
 
 SMOL = "smollm2-135m"
-STARTUP_SECONDS = 60
 LONG_PROMPT = "Write a long story about a dragon who learns to cook."  # smollm2 rambles on
 
 
@@ -41,80 +34,6 @@ class Verdict(BaseModel):
 
 
 # ---------------------------------------------------------------- server management
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class LlamaServer:
-    """`python -m llama_cpp.server` as a subprocess; output goes to a log file (no pipe to fill)."""
-
-    def __init__(self, gguf: Path, log: Path) -> None:
-        self.port = _free_port()
-        self.log = log
-        with log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "llama_cpp.server",
-                    "--model",
-                    str(gguf),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--n_ctx",
-                    "2048",
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def output(self) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return text[-4000:] or "(no output)"
-
-    def wait_until_ready(self, seconds: float = STARTUP_SECONDS) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(
-                    f"llama_cpp.server exited with code {self.proc.returncode} before "
-                    f"answering GET /v1/models. Its output:\n{self.output()}"
-                )
-            try:
-                if httpx.get(f"{self.base_url}/models", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(
-                    f"llama_cpp.server did not answer GET /v1/models within "
-                    f"{seconds:.0f} s (port {self.port}). Its output:\n{self.output()}"
-                )
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +56,7 @@ def local_server(db, extra_models, llama_server: LlamaServer) -> LlamaServer:
                 "name": "llama-server",
                 "provider": "openai_compatible",
                 "model_id": "local-model",
-                "base_url": llama_server.base_url,
+                "base_url": llama_server.url,
             }
         ]
     )
@@ -224,7 +143,7 @@ def test_server_killed_midstream_is_typed_and_the_process_survives(
                     "name": "doomed-server",
                     "provider": "openai_compatible",
                     "model_id": "local-model",
-                    "base_url": doomed.base_url,
+                    "base_url": doomed.url,
                 }
             ]
         )

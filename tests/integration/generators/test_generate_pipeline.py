@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from support_system.core.settings import PROJECT_ROOT
-from support_system.data.schema import ExecutionStatus
+from support_system.data.schema import ExecutionStatus, UsageStatus
 from support_system.generators.base import CheckResult, Draft, GenerationContext
 from support_system.generators.pipeline import Budget, run_pipeline
 from support_system.generators.webpage.generator import WebpageGenerator, theme_colours
@@ -105,8 +105,17 @@ def test_repair_loop_feeds_the_failure_back_and_the_second_attempt_passes(
 
     with session_scope() as s:
         users = set(s.scalars(select(UsageRecord.user_id)).all())
+        answered = s.scalars(
+            select(UsageRecord.model)
+            .where(UsageRecord.status == UsageStatus.OK)
+            .order_by(UsageRecord.id)
+        ).all()
     assert users == {local_user_id()}
-    assert written["models"] == ["qwen2.5-coder-0.5b"]
+    # The default model wrote the first draft. A sampled repair cut off at max_tokens moves on
+    # to the next model of the fallback chain, so result.json names exactly the models that
+    # answered, as the usage records saw them.
+    assert answered[0] == "qwen2.5-coder-0.5b"
+    assert written["models"] == sorted(set(answered))
 
 
 def test_budget_runs_out_and_the_template_is_delivered_with_an_explanation(

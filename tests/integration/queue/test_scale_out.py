@@ -1,10 +1,12 @@
-"""Scale-out: two API processes and two Celery workers sharing Redis and one database.
+"""Scale-out: the local cluster's two API processes and two Celery workers sharing Redis,
+one database and a Chroma server.
 
-Everything is a real process: Debian's `redis-server` on a free port, two workers
-(`python -m support_system.cli.worker`, solo pool), two API servers (`python -m
-support_system.api`), all with `queue.backend: celery`, one state dir and one database —
-PostgreSQL when `SUPPORT_SYSTEM_TEST_POSTGRES_URL` is set (as `./scripts/test` does),
-else SQLite in the shared state dir (WAL: several processes may write it).
+Everything is a real process, started by `support_system.operations.cluster` exactly as
+the `cluster` command starts it: Debian's `redis-server`, PostgreSQL made with initdb
+and run as the `postgres` user (when the test run has PostgreSQL, as `./scripts/test`
+does; else SQLite in the shared state dir, WAL), `chroma run`, two workers (`python -m
+support_system worker`, solo pool) and two API servers, all with `queue.backend: celery`
+and one state dir.
 
 The model is an Ollama entry on a closed port, so each run meets "model unavailable"
 and delivers the job's template with its real checks. The workers wait a few seconds
@@ -14,14 +16,11 @@ and delivers the job's template with its real checks. The workers wait a few sec
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import time
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,31 +29,18 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from support_system.core.settings import PROJECT_ROOT, Settings, get_settings
+from support_system.core.settings import Settings, get_settings
 from support_system.jobs.catalogue import get_job
+from support_system.operations.cluster import ClusterPlan, LocalCluster
+from support_system.operations.processes import free_port
+from tests.helpers.servers import wait_for
 from tests.integration.api.conftest import Person, make_person
 
 UNREACHABLE_MODEL = "ollama-qwen2.5-coder-1.5b"
 RUN_DELAY_SECONDS = 3  # each run's test-only wait before its pipeline
 VISIBILITY_SECONDS = 10  # short, so a killed worker's run comes back within the test
 RUNS = 6
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(what: str, check, timeout: float, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError, OSError):
-            value = check()
-            if value:
-                return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+DELAY_VARIABLE = "SUPPORT_SYSTEM_TEST_RUN_DELAY_SECONDS"
 
 
 @dataclass
@@ -68,116 +54,56 @@ class Stack:
         return httpx.Client(base_url=self.apis[number], headers=self.person.headers, timeout=30)
 
 
-@contextlib.contextmanager
-def _database(settings: Settings) -> Iterator[str | None]:
-    """PostgreSQL when the test server is configured, else SQLite in the state dir."""
-    if not os.environ.get("SUPPORT_SYSTEM_TEST_POSTGRES_URL", "").strip():
-        yield None
-        return
-    from tests.integration.data.conftest import fresh_postgres_database
-
-    with fresh_postgres_database() as url:
-        yield url
-
-
-def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, *args],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a kill reaches the process alone, never pytest
-        )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
 @pytest.fixture
-def stack(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    redis_server = shutil.which("redis-server")
-    if redis_server is None:
-        pytest.fail("redis-server is missing: ./scripts/setup installs Debian's redis-server")
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    processes: list[subprocess.Popen] = []
-    with _database(settings) as database_url:
-        redis_port = _free_port()
-        env = {
-            "SUPPORT_SYSTEM_AUTH__MODE": "accounts",
-            "SUPPORT_SYSTEM_QUEUE__BACKEND": "celery",
-            "SUPPORT_SYSTEM_QUEUE__REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-            "SUPPORT_SYSTEM_QUEUE__VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_SECONDS),
-            "SUPPORT_SYSTEM_LLM__OLLAMA_HOST": f"http://127.0.0.1:{_free_port()}",  # closed
-            "SUPPORT_SYSTEM_LLM__FALLBACK_MODELS": "[]",
-            "SUPPORT_SYSTEM_LIMITS__CONCURRENT_GENERATIONS": "20",
-            "SUPPORT_SYSTEM_LIMITS__REQUESTS_PER_MINUTE": "100000",  # the test polls a lot
-        }
-        if database_url is not None:
-            env["SUPPORT_SYSTEM_DATABASE_URL"] = database_url
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
+def stack(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    env = {
+        "SUPPORT_SYSTEM_AUTH__MODE": "accounts",
+        "SUPPORT_SYSTEM_QUEUE__VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_SECONDS),
+        "SUPPORT_SYSTEM_LLM__OLLAMA_HOST": f"http://127.0.0.1:{free_port()}",  # closed
+        "SUPPORT_SYSTEM_LLM__FALLBACK_MODELS": "[]",
+        "SUPPORT_SYSTEM_LIMITS__CONCURRENT_GENERATIONS": "20",
+        "SUPPORT_SYSTEM_LIMITS__REQUESTS_PER_MINUTE": "100000",  # the test polls a lot
+        DELAY_VARIABLE: str(RUN_DELAY_SECONDS),
+    }
+    postgres = bool(os.environ.get("SUPPORT_SYSTEM_TEST_POSTGRES_URL", "").strip())
+    # The server refuses root, and the `postgres` user cannot enter pytest's 0700 temp
+    # folders: its data goes to a folder of its own under /tmp.
+    pg_folder = Path(tempfile.mkdtemp(prefix="support-system-cluster-pg.")) if postgres else None
+    plan = ClusterPlan(
+        workers=2,
+        apis=2,
+        app=False,
+        postgres=postgres,
+        postgres_folder=pg_folder,
+        chroma=True,
+        api_port=0,
+        persistent=False,
+        env=env,
+    )
+    cluster = LocalCluster(settings.state_dir, plan)
+    try:
+        cluster.start()
+        # This process reads the same database and settings as the cluster's processes.
+        for name, value in cluster.env.items():
+            if (
+                name.startswith("SUPPORT_SYSTEM_")
+                and name != "SUPPORT_SYSTEM_TEST_RUN_DELAY_SECONDS"
+            ):
+                monkeypatch.setenv(name, value)
         get_settings.cache_clear()
         from support_system.data.db import reset_engine_cache
-        from support_system.data.migrate import upgrade
 
         reset_engine_cache()
-        upgrade()  # once, here: two servers migrating at once would race
-        person = make_person("aiko")  # also makes the state dir's signing key
-        child_env = {**os.environ, "SUPPORT_SYSTEM_TEST_RUN_DELAY_SECONDS": str(RUN_DELAY_SECONDS)}
-        try:
-            processes.append(
-                subprocess.Popen(
-                    [
-                        redis_server,
-                        "--bind",
-                        "127.0.0.1",
-                        "--port",
-                        str(redis_port),
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--dir",
-                        str(tmp_path),
-                    ],  # fmt: skip
-                    stdout=(logs / "redis.log").open("wb"),
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            )
-            workers = [
-                _spawn(["-m", "support_system.cli.worker"], child_env, logs / f"worker{n}.log")
-                for n in (1, 2)
-            ]
-            processes += workers
-            ports = [_free_port(), _free_port()]
-            for n, port in enumerate(ports, start=1):
-                processes.append(
-                    _spawn(
-                        ["-m", "support_system.api", "--port", str(port)],
-                        child_env,
-                        logs / f"api{n}.log",
-                    )
-                )
-            apis = [f"http://127.0.0.1:{port}" for port in ports]
-            for url in apis:
-                _wait_for(f"{url}/health", lambda u=url: httpx.get(f"{u}/health").is_success, 60)
-            yield Stack(apis, workers, logs, person)
-        finally:
-            for process in reversed(processes):
-                _stop(process)
-            reset_engine_cache()
-            get_settings.cache_clear()
+        person = make_person("aiko")
+        yield Stack(cluster.api_urls, [w.process for w in cluster.workers], cluster.logs, person)
+    finally:
+        cluster.stop()
+        if pg_folder is not None:
+            shutil.rmtree(pg_folder, ignore_errors=True)
+        from support_system.data.db import reset_engine_cache
+
+        reset_engine_cache()
+        get_settings.cache_clear()
 
 
 def _rows(project_id: int) -> tuple[dict[int, tuple[str, str | None]], int]:
@@ -223,7 +149,7 @@ def test_runs_survive_a_killed_worker_and_any_server_sees_and_cancels_any_run(
     doomed = one.post("/api/generate", json=body)
     assert doomed.status_code == 202, doomed.text
     doomed_id = doomed.json()["execution_id"]
-    _wait_for("the run to be taken", lambda: _status(two, doomed_id)["status"] == "running", 30)
+    wait_for("the run to be taken", lambda: _status(two, doomed_id)["status"] == "running", 30)
     stopping = two.post(f"/api/executions/{doomed_id}/cancel")
     assert stopping.status_code == 202, stopping.text
     assert stopping.json() == {"execution_id": doomed_id, "status": "cancelling"}
@@ -238,7 +164,7 @@ def test_runs_survive_a_killed_worker_and_any_server_sees_and_cancels_any_run(
     def both_taken() -> bool:
         return sum(_status(one, i)["status"] == "running" for i in ids) >= 2
 
-    _wait_for("both workers to take a run", both_taken, 40)
+    wait_for("both workers to take a run", both_taken, 40)
     victim = stack.workers[0]
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(5)
@@ -246,7 +172,7 @@ def test_runs_survive_a_killed_worker_and_any_server_sees_and_cancels_any_run(
     def all_over() -> bool:
         return not any(_status(two, i)["running"] for i in [doomed_id, *ids])
 
-    _wait_for("every run to end", all_over, 75, interval=0.5)
+    wait_for("every run to end", all_over, 75, interval=0.5)
 
     rows, artifacts = _rows(project_id)
     assert sorted(rows) == sorted([doomed_id, *ids]), rows  # one row per run, no more
@@ -281,6 +207,23 @@ def test_runs_survive_a_killed_worker_and_any_server_sees_and_cancels_any_run(
     assert late.get(timeout=30) == "already finished"
     assert _rows(project_id) == (rows, artifacts)
 
+    # The knowledge base is the Chroma server's: a document added through server one is
+    # found through server two, and nothing was stored in the shared state folder.
+    guide = b"# Delivery\n\nOrders over 3000 yen are delivered free of charge.\n"
+    added = one.post(
+        "/api/kb/documents",
+        files={"file": ("delivery.md", guide, "text/markdown")},
+        data={"project_id": str(project_id)},
+        timeout=120,  # the first upload loads the embedding model
+    )
+    assert added.status_code == 201 and added.json()["status"] == "added", added.text
+    found = two.get(
+        "/api/kb/search", params={"q": "free delivery", "project_id": project_id}, timeout=120
+    )
+    assert found.status_code == 200, found.text
+    assert found.json() and "3000 yen" in found.json()[0]["text"], found.json()
+    assert not (get_settings().state_dir / "rag" / "chroma").exists()
+
 
 def test_the_embedded_thread_backend_cancels_too(
     db: Settings, monkeypatch: pytest.MonkeyPatch
@@ -293,7 +236,7 @@ def test_the_embedded_thread_backend_cancels_too(
     from support_system.generators import pipeline
 
     monkeypatch.setenv("SUPPORT_SYSTEM_AUTH__MODE", "accounts")
-    monkeypatch.setenv("SUPPORT_SYSTEM_LLM__OLLAMA_HOST", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv("SUPPORT_SYSTEM_LLM__OLLAMA_HOST", f"http://127.0.0.1:{free_port()}")
     get_settings.cache_clear()
     assert get_settings().queue.backend == "thread"
     real = pipeline.run_pipeline
@@ -324,7 +267,7 @@ def test_the_embedded_thread_backend_cancels_too(
         assert client.get(f"{url}/status", headers=a.headers).json()["running"]
         stopping = client.post(f"{url}/cancel", headers=a.headers)
         assert (stopping.status_code, stopping.json()["status"]) == (202, "cancelling")
-        _wait_for(
+        wait_for(
             "the run to stop",
             lambda: not client.get(f"{url}/status", headers=a.headers).json()["running"],
             60,
