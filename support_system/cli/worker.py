@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from support_system.cli.common import reports_errors
+from support_system.core.i18n import t
 
 
 @reports_errors
@@ -31,16 +32,19 @@ def worker(
     Needs `queue.backend: celery` and the Redis at `queue.redis_url`. A worker killed
     mid-run loses nothing: the run is delivered again and starts over on a live worker.
     """
-    from support_system.core.logging import configure_logging
+    from support_system.core.logging import configure_logging, get_logger
     from support_system.core.settings import get_settings
-    from support_system.queue.celery_backend import QUEUE_NAME, make_celery
+    from support_system.queue.celery_backend import QUEUE_NAME, close_lost_runs, make_celery
 
     settings = get_settings()
     configure_logging(settings.state_dir / "logs", settings.log_level, to_stderr=True)
+    log = get_logger("support_system.worker")
     if settings.queue.backend != "celery":
-        typer.echo(
-            "queue.backend is not celery: the app runs generations itself and sends none here."
-        )
+        typer.echo(t("cli.worker.not_celery", None))
+    try:  # the workers, not the app processes, own the clean-up of queued runs
+        close_lost_runs(settings.queue)
+    except Exception:  # noqa: BLE001 - Redis not up yet: Celery waits for it below
+        log.warning("lost_runs_not_checked", exc_info=True)
     app = make_celery(settings.queue)
     app.worker_main(
         [

@@ -7,6 +7,12 @@ draws them, and a rerun never starts a second run of the same session. Everythin
 must survive the process (the artifact, result.json, the Execution rows) is written by
 the pipeline itself, so a restart loses only the live progress view; the Preview page
 then shows the last finished artifact from the database.
+
+With `queue.backend: celery` the run goes to a worker instead (`QueuedRun`): any app
+process finds it through the session's newest Execution and reads its progress from
+Redis, a restart of the app loses nothing, and the workers own its clean-up (a killed
+worker's run is delivered again). The model's text so far is not relayed from the
+worker; everything else the page shows is the same.
 """
 
 from __future__ import annotations
@@ -88,7 +94,110 @@ class GenerationRun:
         return time.monotonic() - self.started
 
 
-_RUNS: dict[int, GenerationRun] = {}
+@dataclass(frozen=True)
+class QueuedOutcome:
+    """What the page asks of a finished queued run besides its artifact."""
+
+    cancelled: bool
+
+
+@dataclass
+class QueuedRun:
+    """A wizard generation on a queue worker, as the page sees it (the GenerationRun
+    interface), from whichever app process looks."""
+
+    session_id: int
+    execution_id: int
+    budget: Budget
+    started: float = field(default_factory=time.monotonic)
+    result: QueuedOutcome | None = None
+    error: SupportSystemError | None = None
+    _cancelled: bool = False
+
+    def events(self) -> list[RunEvent]:
+        return [
+            RunEvent(kind, info, self.started + at)
+            for kind, at, info in _queue().progress(self.execution_id)
+        ]
+
+    def text(self) -> str:
+        return ""  # the model's partial text stays in the worker
+
+    @property
+    def done(self) -> bool:
+        if self.result is not None or self.error is not None:
+            return True
+        if _queue().is_running(self.execution_id):
+            return False
+        self._finish()
+        return True
+
+    def _finish(self) -> None:
+        from support_system.data import repositories as repo
+        from support_system.data.db import session_scope
+        from support_system.data.schema import ExecutionStatus
+
+        with session_scope() as session:
+            row = repo.get_execution(session, self.execution_id)
+            status, error = (row.status, row.error) if row else (ExecutionStatus.FAILED, "lost")
+        if status == ExecutionStatus.FAILED and error not in (None, "cancelled"):
+            self.error = SupportSystemError(detail=f"the worker's run failed: {error}")
+        self.result = QueuedOutcome(cancelled=error == "cancelled")
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        self._cancelled = _queue().cancel(self.execution_id) or self._cancelled
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+
+_queues: dict[str, Any] = {}
+
+
+def _queue() -> Any:  # noqa: ANN401 - queue.celery_backend.CeleryRuns, imported on use
+    """This process's Celery runs (one per Redis URL), when `queue.backend` is celery."""
+    from support_system.core.settings import get_settings
+    from support_system.queue.celery_backend import CeleryRuns
+
+    settings = get_settings().queue
+    if settings.redis_url not in _queues:
+        _queues[settings.redis_url] = CeleryRuns(settings)
+    return _queues[settings.redis_url]
+
+
+def _queued() -> bool:
+    from support_system.core.settings import get_settings
+
+    return get_settings().queue.backend == "celery"
+
+
+def _queued_run_of(session_id: int) -> QueuedRun | None:
+    """The session's run on a worker, found through its newest Execution (any process)."""
+    from support_system.data import repositories
+    from support_system.data.db import session_scope
+    from support_system.data.schema import ExecutionStatus
+    from support_system.generators.pipeline import Budget
+
+    with session_scope() as session:
+        execution = repositories.latest_execution(session, session_id)
+        if execution is None or execution.status not in (
+            ExecutionStatus.PENDING,
+            ExecutionStatus.RUNNING,
+        ):
+            return None
+        execution_id = execution.id
+        age = (utcnow() - execution.started_at).total_seconds() if execution.started_at else 0.0
+    if not _queue().is_running(execution_id):
+        return None
+    return QueuedRun(session_id, execution_id, Budget(), started=time.monotonic() - age)
+
+
+_RUNS: dict[int, GenerationRun | QueuedRun] = {}
 _RUNS_LOCK = threading.Lock()
 PROCESS_STARTED = utcnow()  # runs live in this process: older RUNNING rows are orphans
 
@@ -126,10 +235,17 @@ def was_interrupted(session_id: int) -> bool:
         return execution is not None and execution.error == repositories.INTERRUPTED
 
 
-def current_run(session_id: int) -> GenerationRun | None:
-    """The run of this session started by this process (running or finished), if any."""
+def current_run(session_id: int) -> GenerationRun | QueuedRun | None:
+    """The session's run (running or finished): started by this process, or — with a
+    queue — going on a worker, whoever started it."""
     with _RUNS_LOCK:
-        return _RUNS.get(session_id)
+        run = _RUNS.get(session_id)
+    if run is None and _queued():
+        found = _queued_run_of(session_id)
+        if found is not None:
+            with _RUNS_LOCK:
+                run = _RUNS.setdefault(session_id, found)
+    return run
 
 
 def forget_run(session_id: int) -> None:
@@ -142,18 +258,22 @@ def forget_run(session_id: int) -> None:
 
 def start_generation(
     session_id: int, *, lang: str, model: str | None = None, budget: Budget | None = None
-) -> GenerationRun:
-    """Make the artifact for a wizard session on a background thread.
+) -> GenerationRun | QueuedRun:
+    """Make the artifact for a wizard session in the background: on a thread of this
+    process, or on a queue worker with `queue.backend: celery`.
 
     Returns the run already going for this session if there is one, so a double click
     or a second tab never starts two runs writing the same project. When the artifact
     is delivered the wizard session is marked completed.
     """
-    from support_system.generators.pipeline import Budget, run_pipeline
-    from support_system.jobs import wizard, workspace
-    from support_system.jobs.flow import effective_answers
+    from support_system.generators.pipeline import Budget
 
     budget = budget or Budget()
+    if _queued():
+        return _start_queued(session_id, lang=lang, model=model, budget=budget)
+    from support_system.generators.pipeline import run_pipeline
+    from support_system.jobs import wizard, workspace
+    from support_system.jobs.flow import effective_answers
 
     with _RUNS_LOCK:
         running = _RUNS.get(session_id)
@@ -197,19 +317,50 @@ def start_generation(
     return run
 
 
+def _start_queued(session_id: int, *, lang: str, model: str | None, budget: Budget) -> QueuedRun:
+    """Queue the session's generation (or return the one already queued or going)."""
+    from support_system.jobs import wizard, workspace
+    from support_system.queue.base import RunRequest
+
+    running = current_run(session_id)
+    if running is not None and not running.done:
+        return running  # type: ignore[return-value]  # a queued run, in celery mode
+    state = wizard.resume(session_id)
+    request = RunRequest.from_budget(
+        budget,
+        job_id=state.job.id,
+        answers=state.answers,
+        goal=state.job.id,
+        owner_id=state.user_id,
+        project_id=workspace.project_for_session(session_id),
+        agent_id=None,
+        model=model,
+        lang=lang,
+        session_id=session_id,
+    )
+    run = QueuedRun(session_id, _queue().start(request), budget)
+    with _RUNS_LOCK:
+        _RUNS[session_id] = run
+    return run
+
+
 def describe(event: RunEvent, lang: str) -> str:
     """One progress event as a sentence for the person (and for screen readers)."""
     from support_system.core.i18n import t
 
     info = event.info
     if event.kind == "checked":
-        checks = info.get("checks", [])
-        failed = [t(f"checks.{c.name}.label", lang) for c in checks if not c.passed]
+        # CheckResults here; {"name", "passed"} dicts when the run is a worker's (Redis).
+        checks = [
+            (c["name"], c["passed"]) if isinstance(c, dict) else (c.name, c.passed)
+            for c in info.get("checks", [])
+        ]
+        failed = [t(f"checks.{name}.label", lang) for name, passed in checks if not passed]
         text = t(
             "run.checked",
             lang,
             number=info.get("number"),
-            passed=sum(1 for c in checks if c.passed),
+            passed=sum(1 for _, passed in checks if passed),
             total=len(checks),
         )
         return f"{text} {t('run.failed', lang, checks=' / '.join(failed))}" if failed else text

@@ -51,6 +51,7 @@ class WizardState:
     """What a page needs to draw the wizard now."""
 
     session_id: int
+    user_id: int
     job: Job
     language: str
     status: WizardStatus
@@ -98,6 +99,7 @@ def _state(row: WizardSession) -> WizardState:
     step = visible_ids.index(on_screen.id) + 1 if on_screen is not None else total + 1
     return WizardState(
         session_id=row.id,
+        user_id=row.user_id,
         job=job,
         language=row.language,
         status=row.status,

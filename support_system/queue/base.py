@@ -21,11 +21,12 @@ from support_system.queue import data_questions
 from support_system.queue.data_questions import AskRequest
 from support_system.queue.errors import QuestionCancelled
 
-#: Execution kinds of the API's runs: "agent:<job kind>" for a task agent's, "api:<…>" for
-#: /api/generate, "api:ask" for /api/ask's data questions. With a queue these runs are
-#: the workers', not any app process's.
-AGENT_KIND, API_KIND = "agent:", "api:"
-QUEUED_KINDS = (AGENT_KIND, API_KIND)
+#: Execution kinds of queued runs: "agent:<job kind>" for a task agent's, "api:<…>" for
+#: /api/generate, "api:ask" for /api/ask's data questions, "generate:<job kind>" for the
+#: wizard's generations (`session_id` set; the same kind as when the app runs them
+#: itself). With a queue these runs are the workers', not any app process's.
+AGENT_KIND, API_KIND, WIZARD_KIND = "agent:", "api:", "generate:"
+QUEUED_KINDS = (AGENT_KIND, API_KIND, WIZARD_KIND)
 ASK_KIND = f"{API_KIND}ask"
 
 if TYPE_CHECKING:
@@ -47,13 +48,15 @@ class RunRequest:
     answers: dict[str, Any]
     goal: str
     owner_id: int
-    project_id: int
+    project_id: int | None
     agent_id: int | None
     model: str | None
     lang: str
     attempts: int = 3
     seconds: float = 300.0
     tokens: int = 6000
+    session_id: int | None = None
+    """A wizard session's generation: its artifact is the session's next version."""
 
     @classmethod
     def from_budget(cls, budget: Budget, **values: Any) -> RunRequest:
@@ -122,6 +125,10 @@ def record_execution(request: AnyRequest, *, queued: bool = False) -> int:
     if isinstance(request, AskRequest):
         kind, goal = ASK_KIND, request.question
         project_id, agent_id = None, None
+    elif request.session_id is not None:
+        job = _job(request)
+        kind, goal = f"{WIZARD_KIND}{job.kind}", job.id  # as the pipeline records its own
+        project_id, agent_id = request.project_id, None
     else:
         job = _job(request)
         kind = f"{AGENT_KIND if request.agent_id is not None else API_KIND}{job.kind}"
@@ -132,6 +139,7 @@ def record_execution(request: AnyRequest, *, queued: bool = False) -> int:
             kind=kind,
             goal=goal,
             project_id=project_id,
+            session_id=getattr(request, "session_id", None),
             user_id=request.owner_id,
             task_agent_id=agent_id,
         )
@@ -167,9 +175,11 @@ def _generate(
     on_progress: Progress,
     cancel: threading.Event | None = None,
 ) -> str:
-    """The job's pipeline, which records its attempts and closes the row itself."""
+    """The job's pipeline, which records its attempts and closes the row itself. A
+    wizard session's run writes the session's next version and, once delivered, marks
+    the session completed (as the app does when it runs one itself)."""
     from support_system.generators.pipeline import run_pipeline
-    from support_system.jobs import workspace
+    from support_system.jobs import wizard, workspace
     from support_system.jobs.catalogue import get_job
     from support_system.jobs.flow import effective_answers
 
@@ -178,22 +188,30 @@ def _generate(
     recorded = False  # the pipeline closes the row itself when it returns
     try:
         job = get_job(request.job_id)
-        base = workspace.project_dir(request.project_id)
-        folder = f"agents/{request.agent_id}" if request.agent_id is not None else "generated"
+        base = workspace.project_dir(request.project_id) if request.project_id else None
+        if request.session_id is not None:
+            out_dir = workspace.new_output_dir(request.session_id)
+        else:
+            assert base is not None  # the API's runs always name a project
+            folder = f"agents/{request.agent_id}" if request.agent_id is not None else "generated"
+            out_dir = base / folder / str(execution_id)
         pipeline = run_pipeline(
             job,
             effective_answers(job, request.answers, request.lang),
-            base / folder / str(execution_id),
+            out_dir,
             lang=request.lang,
             model=request.model,
             budget=request.budget,
             base_dir=base,
+            session_id=request.session_id,
             project_id=request.project_id,
             on_progress=on_progress,
             cancel=cancel,
             execution_id=execution_id,  # one row per run: this one
             user_id=request.owner_id,
         )
+        if request.session_id is not None and not pipeline.cancelled and pipeline.main_file:
+            wizard.complete(request.session_id)
         outcome = "completed" if pipeline.ok else "failed"
         recorded = pipeline.execution_id == execution_id
     except SupportSystemError as exc:

@@ -24,6 +24,7 @@ The one task runs both kinds of request — a generation or a data question (the
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -152,6 +153,15 @@ class CeleryRuns:
         entries = self.redis.xrange(key(execution_id, "events"), count=MAX_EVENTS)
         return [_event(fields) for _, fields in entries[max(0, after) :]]
 
+    def progress(self, execution_id: int) -> list[tuple[str, float, dict[str, Any]]]:
+        """The run's events with their details (kind, seconds, info), for pages that
+        describe each step; `events` keeps the API's (kind, seconds) shape."""
+        entries = self.redis.xrange(key(execution_id, "events"), count=MAX_EVENTS)
+        return [
+            (*_event(fields), json.loads(fields.get(b"info", b"{}") or b"{}"))
+            for _, fields in entries
+        ]
+
     def cancel(self, execution_id: int) -> bool:
         if not self.is_running(execution_id):
             return False
@@ -169,6 +179,22 @@ class CeleryRuns:
 
 def _event(fields: dict[bytes, bytes]) -> Event:
     return fields[b"kind"].decode(), float(fields[b"seconds"])
+
+
+def plain_info(info: dict[str, Any]) -> dict[str, Any]:
+    """An event's details as JSON for the stream: numbers and words as they are, the
+    checks of a "checked" event as their names and outcomes; anything else is left out
+    (it is for this process only, such as a model's partial text)."""
+    plain: dict[str, Any] = {}
+    for name, value in info.items():
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            plain[name] = value
+        elif name == "checks":
+            plain[name] = [
+                {"name": str(getattr(c, "name", "")), "passed": bool(getattr(c, "passed", False))}
+                for c in value
+            ]
+    return plain
 
 
 # --- the worker side ------------------------------------------------------------------------
@@ -215,10 +241,11 @@ class _Stream:
         self.client, self.key = client, key(execution_id, "events")
         self.started = time.monotonic()
 
-    def add(self, kind: str, _info: dict[str, Any] | None = None) -> None:
+    def add(self, kind: str, info: dict[str, Any] | None = None) -> None:
         seconds = round(time.monotonic() - self.started, 2)
+        fields = {"kind": kind, "seconds": seconds, "info": json.dumps(plain_info(info or {}))}
         try:
-            self.client.xadd(self.key, {"kind": kind, "seconds": seconds}, maxlen=MAX_EVENTS)
+            self.client.xadd(self.key, fields, maxlen=MAX_EVENTS)
             self.client.expire(self.key, KEEP_SECONDS)
         except Exception:  # noqa: BLE001 - progress is a nicety; the run matters more
             log.warning("run_event_lost", key=self.key, kind=kind)
@@ -269,3 +296,41 @@ def run_execution(task: Task, execution_id: int, payload: dict[str, Any]) -> str
     finally:
         if client.get(lease_key) == token.encode():
             client.delete(lease_key)
+
+
+LOST_AFTER_SECONDS = 120
+"""A queued run's row this old with no `active` flag in Redis will never run: its
+message is gone (Redis lost its data, or the app died between the row and the send)."""
+
+
+def close_lost_runs(settings: QueueSettings) -> int:
+    """Close queued runs no message will ever finish, as "interrupted"; how many.
+
+    The workers own the clean-up of queued runs (an app process cannot tell another
+    process's run from a dead one): a worker calls this when it starts. A run whose
+    flag is still set is left alone — its message comes back to a worker, which starts
+    it again."""
+    from datetime import timedelta
+
+    from support_system.data import repositories as repo
+    from support_system.data.db import session_scope
+    from support_system.data.repositories.queue_claims import unfinished_queued
+    from support_system.data.schema import ExecutionStatus, utcnow
+    from support_system.queue.base import QUEUED_KINDS, close_execution
+
+    client = redis_client(settings.redis_url)
+    try:
+        with session_scope() as session:
+            candidates = unfinished_queued(
+                session,
+                kinds=QUEUED_KINDS,
+                started_before=utcnow() - timedelta(seconds=LOST_AFTER_SECONDS),
+            )
+        lost = [i for i in candidates if not client.exists(key(i, "active"))]
+    finally:
+        client.close()
+    for execution_id in lost:
+        close_execution(execution_id, ExecutionStatus.FAILED, None, repo.INTERRUPTED)
+    if lost:
+        log.warning("queued_runs_closed_as_lost", count=len(lost), ids=lost[:20])
+    return len(lost)

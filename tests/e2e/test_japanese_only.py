@@ -1,16 +1,16 @@
 """In Japanese, no page shows or announces English: only proper names are Latin.
 
-The app starts in English; the person switches to 日本語 with the sidebar's language
-box by keyboard and then walks every page, once with a Japanese browser (locale ja-JP)
-and once with an English one (some of Streamlit's words follow the browser's
-language). Pages that need a project are reached the short real way (jobs started from
-the catalogue); Edit, Preview and Publish use a page made from the tested template
-through the real services (seed_project), and the chat room a conversation saved
-through them. On each page the test also does what reveals Streamlit's hidden texts:
-it types into every field (input hints), opens every select box and types a word that
-matches nothing, chooses a refused and then an accepted file in the uploaders, adds a
-file to the knowledge base, records from a fake microphone, closes and reopens the
-sidebar, opens a saved chat, publishes, and saves the settings.
+The app starts in English; the person switches to 日本語 with the sidebar's language box by
+keyboard and then walks every page with an English browser (locale en-US: some of
+Streamlit's words follow the browser's language, so this is the strict case). Pages that
+need a project are reached the short real way (jobs started from the catalogue); Edit,
+Preview and Publish use a page made from the tested template through the real services
+(seed_project), and the chat room a conversation saved through them. On each page the
+test also does what reveals Streamlit's hidden texts: it types into every field (input
+hints), opens every select box and types a word that matches nothing, chooses a refused
+and then an accepted file in the uploaders, adds a file to the knowledge base, records
+from a fake microphone, closes and reopens the sidebar, opens a saved chat, publishes,
+and saves the settings.
 
 Three things are collected in every state:
 
@@ -221,9 +221,11 @@ def _seed_conversation(app: RunningApp) -> None:
             )
 
 
-# A Japanese browser, and an English one (some of Streamlit's words follow the
-# browser's language, the rest never do).
-@pytest.mark.parametrize("locale", ["ja-JP", "en-US"])
+# An English browser: the strict case. Some of Streamlit's words follow the browser's
+# language and the rest never do, so with en-US every one of them arrives in English and
+# must still be translated; a Japanese browser only turns some of them Japanese by
+# itself. (A second walk with ja-JP was dropped to keep the suite inside CI's time.)
+@pytest.mark.parametrize("locale", ["en-US"])
 def test_every_page_in_japanese_has_no_english(
     app: RunningApp, tmp_path: Path, locale: str
 ) -> None:

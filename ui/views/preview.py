@@ -20,6 +20,7 @@ from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.generators.runs import (
     GenerationRun,
+    QueuedRun,
     current_run,
     describe,
     forget_run,
@@ -45,7 +46,7 @@ def _make() -> None:
 
 
 @st.fragment(run_every=1.0)
-def _live(run: GenerationRun) -> None:
+def _live(run: GenerationRun | QueuedRun) -> None:
     """Redrawn every second; the status line is a polite live region for screen readers."""
     lines = [describe(event, lang) for event in run.events()] or [t("ui.preview.starting", lang)]
     st.html(

@@ -9,7 +9,9 @@ Only rows nobody finished can be claimed: a finished run stays finished.
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from support_system.data.schema import Execution, ExecutionStatus
@@ -40,4 +42,20 @@ def mark_pending(session: Session, execution_id: int) -> None:
         .where(Execution.id == execution_id, Execution.status == ExecutionStatus.RUNNING)
         .values(status=ExecutionStatus.PENDING)
         .execution_options(synchronize_session=False)
+    )
+
+
+def unfinished_queued(
+    session: Session, *, kinds: tuple[str, ...], started_before: datetime
+) -> list[int]:
+    """Ids of runs of these kinds (prefixes) still PENDING or RUNNING, begun before then."""
+    kind_match = or_(*(Execution.kind.like(f"{prefix}%") for prefix in kinds))
+    return list(
+        session.scalars(
+            select(Execution.id).where(
+                Execution.status.in_(_UNFINISHED),
+                Execution.started_at < started_before,
+                kind_match,
+            )
+        )
     )

@@ -94,16 +94,18 @@ def test_cancel_before_the_first_step_delivers_nothing(db) -> None:
 )
 def test_progress_sentences_name_the_failed_checks(lang: str, expected: str) -> None:
     from support_system.generators.base import CheckResult
+    from support_system.queue.celery_backend import plain_info
 
     checks = [
         CheckResult("html5lib", True),
         CheckResult("axe", False, ["x"]),
         CheckResult("vnu", True),
     ]
-    text = describe(
-        RunEvent("checked", {"number": 1, "passed": False, "checks": checks}, 0.0), lang
-    )
+    info = {"number": 1, "passed": False, "checks": checks}
+    text = describe(RunEvent("checked", info, 0.0), lang)
     assert text.startswith(expected), text
+    # A worker's event comes through Redis as JSON: the same sentence.
+    assert describe(RunEvent("checked", plain_info(info), 0.0), lang) == text
 
 
 def test_a_run_cut_off_by_a_restart_is_closed_and_reported(db, monkeypatch) -> None:
@@ -129,8 +131,9 @@ def test_a_run_cut_off_by_a_restart_is_closed_and_reported(db, monkeypatch) -> N
 
 
 def test_with_a_queue_the_workers_runs_are_not_closed_by_an_app_restart(db, monkeypatch) -> None:
-    """`queue.backend: celery`: the API's runs (agent:…, api:…) belong to the workers,
-    which restart them when redelivered; the UI process closes only its own."""
+    """`queue.backend: celery`: the wizard's generations and the API's runs (generate:…,
+    agent:…, api:…) belong to the workers, which restart them when redelivered and close
+    the lost ones; the UI process closes only its own (here an auto-mode run)."""
     from support_system.core.settings import get_settings
     from support_system.data.repositories import start_execution
     from support_system.data.schema import Execution, ExecutionStatus, utcnow
@@ -139,7 +142,7 @@ def test_with_a_queue_the_workers_runs_are_not_closed_by_an_app_restart(db, monk
     with session_scope() as session:
         ids = {
             kind: start_execution(session, kind=kind, goal="x").id
-            for kind in ("generate:webpage", "agent:webpage", "api:program")
+            for kind in ("generate:webpage", "agent:webpage", "api:program", "auto")
         }
     monkeypatch.setattr(runs, "PROCESS_STARTED", utcnow())
     monkeypatch.setenv("SUPPORT_SYSTEM_QUEUE__BACKEND", "celery")
@@ -148,7 +151,8 @@ def test_with_a_queue_the_workers_runs_are_not_closed_by_an_app_restart(db, monk
     with session_scope() as session:
         status = {kind: session.get(Execution, i).status for kind, i in ids.items()}
     assert status == {
-        "generate:webpage": ExecutionStatus.FAILED,
+        "generate:webpage": ExecutionStatus.RUNNING,
         "agent:webpage": ExecutionStatus.RUNNING,
         "api:program": ExecutionStatus.RUNNING,
+        "auto": ExecutionStatus.FAILED,
     }
