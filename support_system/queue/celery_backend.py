@@ -280,6 +280,8 @@ def run_execution(task: Task, execution_id: int, payload: dict[str, Any]) -> str
         if client.incr(attempts) > 1:  # an earlier attempt died mid-run
             log.warning("run_restarted", execution_id=execution_id)
             stream.add("restarted")
+        else:  # the page can tell "waiting in the queue" from "a worker is on it"
+            stream.add("taken")
         client.expire(attempts, KEEP_SECONDS)
         with _Watch(client, execution_id, token, lease) as watch:
             delay = float(os.environ.get(TEST_DELAY_ENV) or 0)

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_wizard_keyboard import TEXT, _expect_question, _submit
 from tests.helpers.browser import (
     MOUSE_GUARD,
     RunningApp,
@@ -33,6 +32,7 @@ from tests.helpers.browser import (
     wait_focus,
     wait_idle,
 )
+from tests.helpers.keyboard_wizard import TEXT, expect_question, submit
 
 pytestmark = pytest.mark.browser
 LANG = "ja"
@@ -127,12 +127,12 @@ def test_keyboard_only_account_wizard_dashboard_admin_audit_and_sign_out(app: Ru
         page.keyboard.press("Enter")
         wait_idle(page)
         for step, answer in enumerate(FAQ, start=1):
-            _expect_question(page, LANG, step, len(FAQ))
+            expect_question(page, LANG, step, len(FAQ))
             el = wait_focus(page, lambda e: e.get("tag") in ("input", "textarea"))
             assert el.get("tag") in ("input", "textarea"), f"question {step}: {el}"
             if answer is not None:
                 page.keyboard.type(answer)
-            _submit(page, LANG)
+            submit(page, LANG)
         el = wait_focus(page, button(TEXT[LANG]["make"]))
         assert TEXT[LANG]["make"] in el.get("text", ""), el
         page.keyboard.press("Enter")

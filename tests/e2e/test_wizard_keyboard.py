@@ -32,38 +32,10 @@ from tests.helpers.browser import (
     wait_focus,
     wait_idle,
 )
+from tests.helpers.keyboard_wizard import TEXT, expect_question, submit
 
 pytestmark = pytest.mark.browser
 SAMPLES = PROJECT_ROOT / "data" / "samples"
-
-TEXT = {
-    "ja": {
-        "want": "作りたいものを自由に書いてください",
-        "next": "次へ",
-        "make": "作る",
-        "to_publish": "公開へ進む",
-        "publish": "ページを公開する",
-        "result": "結果（第",
-        "download": "zip ファイルでダウンロード",
-        "progress": "{total} 問中 {step} 問目",
-        "upload": "ファイルを選ぶ",
-        "launch": "プログラムを開く",
-        "stop": "プログラムを止める",
-    },
-    "en": {
-        "want": "Describe it in your own words",
-        "next": "Next",
-        "make": "Make it",
-        "to_publish": "Continue to publish",
-        "publish": "Publish the page",
-        "result": "Result (version",
-        "download": "Download as a zip file",
-        "progress": "Question {step} of {total}",
-        "upload": "Upload",
-        "launch": "Open the program",
-        "stop": "Stop the program",
-    },
-}
 
 # What the person types, question by question (None = keep the pre-selected choice).
 SHOP = {
@@ -150,22 +122,6 @@ def _set_language(page, lang: str) -> None:
     page.keyboard.press("Enter")
     wait_idle(page)
     page.wait_for_function(f"document.documentElement.lang === '{lang}'")
-
-
-def _expect_question(page, lang: str, step: int, total: int) -> None:
-    text = TEXT[lang]["progress"].format(step=step, total=total)
-    page.get_by_text(text).wait_for(timeout=30_000)
-
-
-def _submit(page, lang: str) -> None:
-    """Next: Enter in a one-line field, otherwise Tab to the Next button and press Enter."""
-    el = active(page)
-    if el.get("tag") == "input" and el.get("type") == "text":
-        page.keyboard.press("Enter")
-    else:
-        tab_to(page, button(TEXT[lang]["next"]), limit=6, what="the Next button")
-        page.keyboard.press("Enter")
-    wait_idle(page)
 
 
 def _choose_radio(page, option: str) -> None:
@@ -259,7 +215,7 @@ def test_shop_page_from_home_to_publish_with_the_keyboard_only(app: RunningApp, 
         )
         total = len(case["answers"])
         for step, answer in enumerate(case["answers"], start=1):
-            _expect_question(page, lang, step, total)
+            expect_question(page, lang, step, total)
             el = wait_focus(page, lambda e: e.get("tag") in ("input", "textarea"))
             assert el.get("tag") in ("input", "textarea"), (
                 f"question {step}: focus is not on the field: {el}"
@@ -268,7 +224,7 @@ def test_shop_page_from_home_to_publish_with_the_keyboard_only(app: RunningApp, 
                 page.keyboard.type(answer)
             if step == 1:
                 screenshot(page, f"kb-shop-{lang}-question")
-            _submit(page, lang)
+            submit(page, lang)
         url = _generate_and_publish(page, app, lang, f"shop-{lang}", webpage=True)
         assert mouse_events(page) == 0, "the page received pointer events"
     assert url and re.match(r"http://127\.0\.0\.1:\d+/project-\d+/shop-page/$", url), url
@@ -292,21 +248,21 @@ def test_csv_summary_from_home_to_publish_with_the_keyboard_only(
             case["request"],
             "表（CSV）の集計" if lang == "ja" else "Summarise a spreadsheet (CSV)",
         )
-        _expect_question(page, lang, 1, 4)
+        expect_question(page, lang, 1, 4)
         el = wait_focus(page, button(TEXT[lang]["upload"]))
         assert el.get("tag") == "button" and TEXT[lang]["upload"] in el.get("text", ""), (
             f"focus should be on the file chooser button: {el}"
         )
         _choose_file(page, case["file"], lang)
         page.get_by_text(Path(case["file"]).name).first.wait_for(timeout=30_000)
-        _submit(page, lang)
+        submit(page, lang)
         for step, choice in enumerate(case["choices"], start=2):
-            _expect_question(page, lang, step, 4)
+            expect_question(page, lang, step, 4)
             el = wait_focus(page, lambda e: e.get("type") == "radio")
             assert el.get("type") == "radio", f"question {step}: focus is not on the choices: {el}"
             if choice is not None:
                 _choose_radio(page, choice)
-            _submit(page, lang)
+            submit(page, lang)
         app_url = _generate_and_publish(page, app, lang, f"csv-{lang}", webpage=False)
         assert mouse_events(page) == 0, "the page received pointer events"
         # The app answered while it ran; after Stop it is gone.
