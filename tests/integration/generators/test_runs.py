@@ -12,9 +12,7 @@ import time
 
 import pytest
 
-from support_system.core.settings import PROJECT_ROOT
 from support_system.data.db import session_scope
-from support_system.data.repositories import ensure_local_user
 from support_system.data.schema import WizardStatus
 from support_system.generators.runs import (
     RunEvent,
@@ -24,23 +22,13 @@ from support_system.generators.runs import (
     start_generation,
 )
 from support_system.jobs import wizard, workspace
-from support_system.jobs.catalogue import get_job
+from tests.helpers.wizard import answered_session
 
 pytestmark = [pytest.mark.model, pytest.mark.browser]
-SAMPLES = PROJECT_ROOT / "data" / "samples"
-
-
-def _answered_session(job_id: str, lang: str) -> int:
-    with session_scope() as session:
-        user = ensure_local_user(session).id
-    _, session_id = workspace.create_project(user, job_id, lang)
-    for question_id, value in get_job(job_id).samples[lang].items():
-        wizard.answer(session_id, question_id, value, lang, base_dir=SAMPLES)
-    return session_id
 
 
 def test_a_run_streams_model_text_reports_progress_and_delivers(db) -> None:
-    session_id = _answered_session("shop-page", "en")
+    session_id = answered_session("shop-page", "en")
     run = start_generation(session_id, lang="en")
     assert start_generation(session_id, lang="en") is run, (
         "a second start must join the running run"
@@ -69,7 +57,7 @@ def test_a_run_streams_model_text_reports_progress_and_delivers(db) -> None:
 
 
 def test_cancel_before_the_first_step_delivers_nothing(db) -> None:
-    session_id = _answered_session("faq-page", "ja")
+    session_id = answered_session("faq-page", "ja")
     run = start_generation(session_id, lang="ja")
     run.cancel()
     assert run.wait(300)
@@ -115,7 +103,7 @@ def test_a_run_cut_off_by_a_restart_is_closed_and_reported(db, monkeypatch) -> N
     from support_system.generators import runs
 
     monkeypatch.setattr(runs, "_RUNS", {})  # runs of earlier tests (other databases, same ids)
-    session_id = _answered_session("shop-page", "ja")
+    session_id = answered_session("shop-page", "ja")
     with session_scope() as session:
         orphan = start_execution(
             session, kind="generate:webpage", goal="shop-page", session_id=session_id

@@ -19,13 +19,13 @@ from datetime import timedelta
 import pytest
 
 from support_system.core.i18n import t
-from support_system.core.settings import PROJECT_ROOT, get_settings
+from support_system.core.settings import get_settings
 from support_system.operations.cluster import ClusterPlan, LocalCluster
 from support_system.operations.processes import free_port
 from tests.conftest import TEST_MODEL_DIR
 from tests.helpers.servers import database
+from tests.helpers.wizard import answered_session
 
-SAMPLES = PROJECT_ROOT / "data" / "samples"
 UNREACHABLE_MODEL = "ollama-qwen2.5-coder-1.5b"
 
 
@@ -76,20 +76,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
             get_settings.cache_clear()
 
 
-def _answered_session(job_id: str, lang: str) -> int:
-    from support_system.data.db import session_scope
-    from support_system.data.repositories import ensure_local_user
-    from support_system.jobs import wizard, workspace
-    from support_system.jobs.catalogue import get_job
-
-    with session_scope() as session:
-        user = ensure_local_user(session).id
-    _, session_id = workspace.create_project(user, job_id, lang)
-    for question_id, value in get_job(job_id).samples[lang].items():
-        wizard.answer(session_id, question_id, value, lang, base_dir=SAMPLES)
-    return session_id
-
-
 def test_a_wizard_generation_runs_on_the_worker_and_any_app_process_follows_it(
     cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -100,7 +86,7 @@ def test_a_wizard_generation_runs_on_the_worker_and_any_app_process_follows_it(
     from support_system.jobs import wizard, workspace
 
     monkeypatch.setattr(runs, "_RUNS", {})
-    session_id = _answered_session("faq-page", "ja")
+    session_id = answered_session("faq-page", "ja")
     run = runs.start_generation(session_id, lang="ja", model=UNREACHABLE_MODEL)
     assert isinstance(run, runs.QueuedRun)
     assert runs.start_generation(session_id, lang="ja") is run  # a second click joins it
@@ -182,7 +168,7 @@ def test_preview_makes_the_page_on_the_worker_and_shows_its_progress(
     from support_system.jobs import wizard
     from tests.helpers.browser import chromium, wait_idle
 
-    session_id = _answered_session("shop-page", "en")
+    session_id = answered_session("shop-page", "en")
     state = wizard.resume(session_id)
     while not state.finished:  # the questions the samples leave open: skipped
         state = wizard.skip(session_id, state.question.id, "en")
