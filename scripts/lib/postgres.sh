@@ -60,8 +60,10 @@ start_test_postgres() {
 
   _pg_say "starting on 127.0.0.1:$port"
   # Durability is pointless for a throwaway server: fsync off makes CREATE DATABASE fast.
+  # Autovacuum off: a worker vacuuming a test database makes that test's
+  # DROP DATABASE ... WITH (FORCE) fail (the test role may not terminate it).
   _pg_as_postgres "$bindir/pg_ctl" -D "$TEST_POSTGRES_DIR/data" -l "$TEST_POSTGRES_DIR/server.log" \
-    -o "-h 127.0.0.1 -p $port -k $TEST_POSTGRES_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-h 127.0.0.1 -p $port -k $TEST_POSTGRES_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c autovacuum=off" \
     -w -t 30 start >/dev/null ||
     { _pg_fail "server did not start" "$TEST_POSTGRES_DIR/server.log"; return 1; }
   local tries=0

@@ -42,6 +42,7 @@ DEFAULT_TAGS: tuple[str, ...] = (
     "best-practice",
 )
 MAX_NODES_PER_RULE = 5
+TITLE_WAIT_MS = 10_000  # how long a live app may take to set its <title> from script
 # Defence in depth for requests Playwright's routing cannot see (DNS prefetch, a service
 # worker): names other than the loopback host resolve to nothing.
 HOST_RULES = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
@@ -141,6 +142,14 @@ def check_axe_url(
         page.goto(url, wait_until="networkidle")
         if wait_for:
             page.wait_for_selector(wait_for, state="visible")
+        # Gradio sets <title> from script once the app is mounted; on a busy machine that
+        # can come after the network went quiet. A title that never comes is still reported.
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            page.wait_for_function("() => document.title.trim() !== ''", timeout=TITLE_WAIT_MS)
+        except PlaywrightTimeout:
+            pass
 
     def allow(request_url: str) -> bool:
         return _is_inline(request_url) or _origin(request_url, websocket=True) == origin
