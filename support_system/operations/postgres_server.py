@@ -75,8 +75,8 @@ class LocalPostgres:
     def _as_owner(self, *command: str) -> list[str]:
         return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else [*command]
 
-    def _run(self, *command: str, what: str) -> None:
-        done = subprocess.run(self._as_owner(*command), capture_output=True, text=True)
+    def _run(self, *command: str, what: str, stdin: str | None = None) -> None:
+        done = subprocess.run(self._as_owner(*command), input=stdin, capture_output=True, text=True)
         if done.returncode != 0:
             raise ClusterError(
                 f"{what}: {(done.stderr or done.stdout)[-500:]}",
@@ -131,9 +131,12 @@ class LocalPostgres:
         self.password_file.touch(mode=0o600)
         self.password_file.write_text(password + "\n", encoding="utf-8")
         psql = [str(self._bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.folder),
-                "-p", str(self.port), "-U", "postgres", "-d", "postgres", "-c"]  # fmt: skip
-        self._run(*psql, f"CREATE ROLE {ROLE} LOGIN PASSWORD '{password}'", what="create role")
-        self._run(*psql, f"CREATE DATABASE {DATABASE} OWNER {ROLE}", what="create database")
+                "-p", str(self.port), "-U", "postgres", "-d", "postgres"]  # fmt: skip
+        # The statements go in on stdin: a command line (and so the password) shows in `ps`.
+        self._run(*psql, what="create role", stdin=(
+            f"CREATE ROLE {ROLE} LOGIN PASSWORD '{password}';\n"
+            f"CREATE DATABASE {DATABASE} OWNER {ROLE};\n"
+        ))  # fmt: skip
 
     def stop(self) -> None:
         if (self.folder / "data" / "postmaster.pid").exists():
