@@ -297,11 +297,28 @@ def _records(question: Question, raw: Any, ctx: AnswerContext) -> list[dict[str,
                         value=cell,
                     )
                 record[f.id] = number
+            elif f.type == "price":
+                record[f.id] = _price(question, cell, row_number, f.label.model_dump())
             else:
                 record[f.id] = re.sub(r"\s*\n\s*", " ", str(cell).strip())
         records.append(record)
     _count_check(question, len(records))
     return records
+
+
+def _price(question: Question, cell: Any, row_number: int, field: dict[str, str]) -> str:
+    """A price as the person wrote it ("$12.50", "1,200円", "from 3,000"): the text is
+    kept, only checked to hold a digit. A number from a table editor becomes its text."""
+    if isinstance(cell, bool):
+        cell = str(cell)
+    if isinstance(cell, (int, float)):
+        return _fmt(cell)
+    text = re.sub(r"\s+", " ", str(cell).strip())
+    if not any(ch.isdigit() for ch in text):
+        raise invalid_answer(
+            question, "record_not_a_price", row=row_number, field=field, value=cell
+        )
+    return text
 
 
 # Common colour names people type, in English and Japanese (CSS values where one exists).

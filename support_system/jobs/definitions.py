@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from support_system.core.languages import LANGUAGES, Text, supported
+from support_system.jobs.page_sections import Section, section_problems
 
 KIND_ORDER = ("webpage", "program", "data")
 
@@ -58,7 +59,9 @@ class RecordField(_Strict):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # noqa: A003
     label: Text
-    type: Literal["text", "number"] = "text"  # noqa: A003
+    # "price" keeps the person's text ("$12.50", "1,200円") and only checks it holds a
+    # number: a page must show a price exactly as given, currency sign and decimals too.
+    type: Literal["text", "number", "price"] = "text"  # noqa: A003
     required: bool = True
     example: Text | None = None
 
@@ -170,6 +173,8 @@ class Job(_Strict):
     templates: list[str] = Field(min_length=1)
     samples: dict[str, dict[str, Any]] = {}
     checks: list[str] = []
+    # A page built from tested blocks (see jobs.page_sections) instead of its own layout.
+    sections: list[Section] = []
 
     def question(self, qid: str) -> Question:
         """The question with id `qid` (KeyError if the job has none)."""
@@ -191,6 +196,11 @@ LAYOUT_QUESTION = "layout"  # its choices pick one of the job's `templates`
 
 def _structure_problems(job: Job) -> list[str]:
     problems: list[str] = []
+    if job.sections and job.kind != "webpage":
+        problems.append("sections: only webpage jobs are built from sections")
+    by_id = {q.id: q for q in job.questions}
+    for index, section in enumerate(job.sections):
+        problems += section_problems(index, section, by_id)
     seen: dict[str, Question] = {}
     for index, q in enumerate(job.questions):
         where = f"questions.{index}"

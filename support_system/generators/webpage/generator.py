@@ -11,8 +11,6 @@ catalogue, so the user always gets a valid page.
 
 from __future__ import annotations
 
-import base64
-import mimetypes
 import re
 import time
 from pathlib import Path
@@ -33,6 +31,9 @@ from support_system.generators.base import (
 from support_system.generators.checks import contrast
 from support_system.generators.checks import html as html_checks
 from support_system.generators.facts import facts_check
+from support_system.generators.webpage.sections import build_blocks, section_facts
+from support_system.generators.webpage.values import number_text, photo_src, price_text
+from support_system.jobs.definitions import Job
 from support_system.rag.context import passages_text, source_labels
 
 LAYOUTS_DIR = Path(__file__).with_name("layouts")
@@ -57,13 +58,6 @@ def _environment() -> Environment:
     )
 
 
-def _number_text(value: Any) -> str:
-    """A price as the user typed it: 450.0 → "450", 3.5 → "3.5" (never reformatted)."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def theme_colours(colour: str | None) -> dict[str, str]:
     """Colours derived from the user's theme colour, each meeting WCAG AA.
 
@@ -84,17 +78,6 @@ def theme_colours(colour: str | None) -> dict[str, str]:
     }
 
 
-def _photo_src(path_value: str | None, base_dir: Path) -> str | None:
-    """The photo inlined as a data: URI, so the page stays one self-contained file."""
-    if not path_value:
-        return None
-    path = Path(path_value)
-    if not path.is_absolute():
-        path = base_dir / path
-    mime = mimetypes.guess_type(path.name)[0] or "image/png"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
-
-
 def page_facts(answers: dict[str, Any]) -> list[str]:
     """Every user-given value as text: what the facts check accepts in model text."""
     facts: list[str] = []
@@ -107,7 +90,7 @@ def page_facts(answers: dict[str, Any]) -> list[str]:
             for item in value:
                 walk(item)
         elif value is not None and not isinstance(value, bool):
-            facts.append(_number_text(value))
+            facts.append(number_text(value))
 
     walk(answers)
     return facts
@@ -120,7 +103,7 @@ def _facts_for_prompt(answers: dict[str, Any]) -> str:
             continue
         if isinstance(value, list):
             value = "; ".join(
-                ", ".join(f"{k}: {_number_text(v)}" for k, v in item.items())
+                ", ".join(f"{k}: {number_text(v)}" for k, v in item.items())
                 if isinstance(item, dict)
                 else str(item)
                 for item in value
@@ -175,7 +158,7 @@ class WebpageGenerator:
 
     def _render(self, ctx: GenerationContext, out_dir: Path, copy: PageCopy) -> Draft:
         layout = self._layout(ctx)
-        html = render_page(ctx.job.id, ctx.answers, ctx.lang, copy, layout, ctx.base_dir)
+        html = render_page(ctx.job, ctx.answers, ctx.lang, copy, layout, ctx.base_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         page = out_dir / PAGE_FILE
         page.write_text(html, encoding="utf-8")
@@ -210,7 +193,7 @@ class WebpageGenerator:
         )
         missing = [
             f"missing on the page: {value!r}"
-            for value in verbatim_facts(ctx.job.id, ctx.answers)
+            for value in verbatim_facts(ctx.job, ctx.answers)
             if _escape(value) not in html
         ]
         messages = [*invented.messages, *missing]
@@ -226,8 +209,12 @@ def _escape(value: str) -> str:
     return str(escape(value))
 
 
-def verbatim_facts(job_id: str, answers: dict[str, Any]) -> list[str]:
+def verbatim_facts(job: Job, answers: dict[str, Any]) -> list[str]:
     """The user facts a page must show exactly as typed (names, addresses, prices…)."""
+    job_id = job.id
+    if job.sections:
+        heading = [str(answers.get(k) or "") for k in ("name", "title", "tagline", "headline")]
+        return [fact for fact in heading if fact] + section_facts(job, answers)
     keys = {
         "profile-page": ["name", "headline", "contact_email"],
         "shop-page": ["name", "address", "opening_hours", "phone"],
@@ -237,19 +224,20 @@ def verbatim_facts(job_id: str, answers: dict[str, Any]) -> list[str]:
     if job_id == "profile-page":
         facts += [str(s) for s in answers.get("skills") or []]
     for item in answers.get("products") or []:
-        facts += [str(item.get("name", "")), _number_text(item.get("price", ""))]
+        facts += [str(item.get("name", "")), number_text(item.get("price", ""))]
     for item in answers.get("faqs") or []:
         facts += [str(item.get("question", "")), str(item.get("answer", ""))]
     return [f for f in facts if f]
 
 
 def render_page(
-    job_id: str, answers: dict[str, Any], lang: str, copy: PageCopy, layout: str, base_dir: Path
+    job: Job, answers: dict[str, Any], lang: str, copy: PageCopy, layout: str, base_dir: Path
 ) -> str:
-    """The finished HTML for `job_id` (also used by the preview of a single answer edit)."""
+    """The finished HTML of `job`'s page: its own layout, or its sections in order."""
     labels = [
         "skip_link", "footer", "about", "skills", "contact", "welcome", "products",
         "product", "price", "info", "address", "opening_hours", "phone", "faq",
+        "map_link", "map_heading",
     ]  # fmt: skip
     text = {key: t(f"page.{key}", lang) for key in labels}
     name = str(answers.get("name") or answers.get("title") or "")
@@ -257,7 +245,7 @@ def render_page(
     products = [
         {
             **item,
-            "price_text": t("page.price_value", lang, price=_number_text(item.get("price", ""))),
+            "price_text": price_text(item.get("price", ""), lang),
         }
         for item in answers.get("products") or []
     ]
@@ -269,7 +257,8 @@ def render_page(
     }
     heading = name
     subheading = answers.get("headline") or answers.get("tagline") or ""
-    template = _environment().get_template(f"{job_id}.html.j2")
+    layout_file = "sections.html.j2" if job.sections else f"{job.id}.html.j2"
+    template = _environment().get_template(layout_file)
     html = template.render(
         lang=lang,
         layout=layout,
@@ -280,7 +269,8 @@ def render_page(
         text=text,
         a=_Answers(view),
         copy=copy,
-        photo_src=_photo_src(answers.get("photo"), base_dir),
+        photo_src=photo_src(answers.get("photo"), base_dir),
+        blocks=build_blocks(job, answers, lang, base_dir) if job.sections else [],
     )
     return html
 

@@ -21,10 +21,21 @@ from support_system.core.settings import PROJECT_ROOT
 from support_system.jobs.catalogue import get_job, load_catalogue
 
 SAMPLES = PROJECT_ROOT / "data" / "samples"
+PAGES_FROM_SECTIONS = [
+    "event-page",
+    "menu-page",
+    "gallery-page",
+    "newsletter-page",
+    "invitation-page",
+    "recipe-page",
+    "price-list-page",
+    "service-page",
+]
 JOBS = [
     "profile-page",
     "shop-page",
     "faq-page",
+    *PAGES_FROM_SECTIONS,
     "csv-summary",
     "file-renamer",
     "form-letter",
@@ -118,7 +129,7 @@ def _assert_facts_verbatim(job_id: str, answers: dict, page: str) -> None:
 
     from support_system.generators.webpage.generator import verbatim_facts
 
-    facts = verbatim_facts(job_id, answers)
+    facts = verbatim_facts(get_job(job_id), answers)
     assert facts
     for fact in facts:
         assert str(escape(fact)) in page, fact

@@ -157,8 +157,8 @@ def products(settings) -> Question:
 
 
 def test_records_from_lines_dicts_lists_and_tables(products: Question) -> None:
-    expected = [{"name": "メロンパン", "price": 180}, {"name": "食パン（1斤）", "price": 300}]
-    assert validate_answer(products, "メロンパン, 180\n食パン（1斤）、３００円\n", "ja") == expected
+    expected = [{"name": "メロンパン", "price": "180"}, {"name": "食パン（1斤）", "price": "300"}]
+    assert validate_answer(products, "メロンパン, 180\n食パン（1斤）、300\n", "ja") == expected
     assert validate_answer(products, "メロンパン\t180\n食パン（1斤）\t300", "ja") == expected
     assert (
         validate_answer(products, [["メロンパン", "180"], ["食パン（1斤）", 300]], "ja") == expected
@@ -172,16 +172,26 @@ def test_records_from_lines_dicts_lists_and_tables(products: Question) -> None:
     assert validate_answer(products, table, "ja") == expected
 
 
+def test_prices_are_kept_exactly_as_written(products: Question) -> None:
+    """Issue 13: "$12.50" became "12.5" and "$45" became "45" on an English page."""
+    given = "Latte, $4.50\nCake, $12.50\nParty platter, $45\nSet menu, 1,200円〜\nTea, ３００円"
+    assert [r["price"] for r in validate_answer(products, given, "en")] == [
+        "$4.50",
+        "$12.50",
+        "$45",
+        "1,200円〜",
+        "３００円",
+    ]
+
+
 def test_record_problems_name_the_row_and_field(products: Question) -> None:
     ja, en = messages(
         invalid(products, [{"name": "メロンパン", "price": 180}, {"name": "", "price": 300}])
     )
     assert "2 件目の「商品名」" in ja and 'Entry 2 has no "Product"' in en
     ja, en = messages(invalid(products, [{"name": "メロンパン", "price": "時価"}]))
-    assert (
-        "1 件目の「価格」（「時価」）" in ja
-        and 'In entry 1, "Price" ("時価") is not a number' in en
-    )
+    assert "1 件目の「価格」（「時価」）に金額の数字がありません" in ja
+    assert 'In entry 1, "Price" ("時価") has no amount in it' in en
     ja, en = messages(invalid(products, [{"name": None, "price": None}]))
     assert "回答が必要" in ja and "needs an answer" in en  # only blank rows = no answer
 
