@@ -3,25 +3,45 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import yaml
 
 from support_system.cli.common import Lang, reports_errors
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
+from support_system.jobs.definitions import Job
 
 
 @reports_errors
 def generate(
-    job: Annotated[str, typer.Option("--job", help="Job id from the catalogue (see `jobs list`).")],
-    answers: Annotated[Path, typer.Option("--answers", help="YAML file: question id → answer.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder (created if missing).")],
+    job: Annotated[
+        str | None, typer.Option("--job", help="Job id from the catalogue (see `jobs list`).")
+    ] = None,
+    request: Annotated[
+        str | None,
+        typer.Option("--request", help="What you want, in your words: plans a page for it."),
+    ] = None,
+    plan: Annotated[
+        bool,
+        typer.Option("--plan", help="With --request: print the planned job's questions as YAML."),
+    ] = False,
+    answers: Annotated[
+        Path | None, typer.Option("--answers", help="YAML file: question id → answer.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (created if missing).")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Registry name (default: settings).")] = None,
     attempts: Annotated[int, typer.Option(help="Model attempts before the template is used.")] = 3,
     lang: Lang = None,
 ) -> None:
     """Make the artifact for JOB from ANSWERS into OUT, check it, and write result.json.
+
+    With --request instead of --job, a page is planned for the request first (a custom
+    page, stored so that `--job <its id>` finds it later); --plan prints that job's
+    questions as YAML, for a script to answer, and makes nothing yet.
 
     Exit code 0 only when every check passed (and, for programs and charts, the run on
     your files succeeded); 1 when the result is there but a check failed; 2 on bad input.
@@ -31,7 +51,17 @@ def generate(
     from support_system.jobs.catalogue import get_job
 
     language = lang or get_settings().language
-    job_spec = get_job(job)
+    if (job is None) == (request is None) or (plan and request is None):
+        _usage_error(t("generate.job_or_request", language))
+    if request is not None:
+        job_spec = _planned_job(request, language, model)
+        if plan:
+            typer.echo(questions_yaml(job_spec, language), nl=False)
+            return
+    else:
+        job_spec = get_job(str(job))
+    if answers is None or out is None:
+        _usage_error(t("generate.answers_and_out", language))
     given = load_answers_file(answers, job_spec, language)
 
     def progress(event: str, info: dict) -> None:
@@ -84,3 +114,43 @@ def generate(
         err=True,
     )
     raise typer.Exit(code=1)
+
+
+def _usage_error(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def _planned_job(request: str, language: str, model: str | None) -> Job:
+    """A custom page planned for `request` as the local user's; says who planned it."""
+    from support_system.data import repositories as repo
+    from support_system.data.db import session_scope
+    from support_system.jobs.page_planner import plan_custom_page
+
+    typer.echo(t("generate.planning", language), err=True)
+    with session_scope() as session:
+        user_id = repo.ensure_local_user(session).id
+    planned = plan_custom_page(request, language, user_id=user_id, model=model)
+    key = "generate.planned" if planned.model else "generate.planned_standard"
+    typer.echo(t(key, language, job=planned.job.id, model=planned.model or ""), err=True)
+    return planned.job
+
+
+def questions_yaml(job: Job, language: str) -> str:
+    """The job's questions as YAML a script can read and answer: id, type, whether it
+    is required, the question in `language`, and a records question's fields."""
+    questions = []
+    for question in job.questions:
+        entry: dict[str, Any] = {
+            "id": question.id,
+            "type": str(question.type),
+            "required": question.required,
+            "question": question.label.get(language),
+        }
+        if question.fields:
+            entry["fields"] = [f.id for f in question.fields]
+        if question.choices:
+            entry["choices"] = [c.value for c in question.choices]
+        questions.append(entry)
+    document = {"job": job.id, "title": job.title.get(language), "questions": questions}
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)

@@ -223,6 +223,16 @@ class QueueSettings(BaseModel):
     )
 
 
+class CustomPageSettings(BaseModel):
+    """How a page outside the catalogue is planned (support_system/jobs/page_planner.py)."""
+
+    planner_model: str | None = Field(
+        "qwen2.5-coder-1.5b",
+        description="Plans a custom page's blocks (the 0.5B model tends to list every kind "
+        "of block in order); null or an unavailable model means the default model.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable about one installation."""
 
@@ -251,6 +261,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     rag: RAGSettings = Field(default_factory=RAGSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
+    custom_pages: CustomPageSettings = Field(default_factory=CustomPageSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
 
     @field_validator("state_dir", "models_file", "prompts_dir", "jobs_dir", "model_dir")

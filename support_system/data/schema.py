@@ -240,6 +240,19 @@ class WizardSession(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class CustomJob(Base):
+    """A job planned for one person's request (a custom page), kept as its definition
+    so the wizard, Preview and a re-run read it like a catalogue job."""
+
+    __tablename__ = "custom_jobs"
+
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    user_id: Mapped[int] = mapped_column(_fk("users.id", "CASCADE"), index=True)
+    request: Mapped[str] = mapped_column(sa.Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Artifact(Base):
     """A generated output (page, program, document) and the checks it passed."""
 

@@ -25,8 +25,10 @@ from support_system.core.errors import AnswerInvalid, ConfigError, UnknownJob
 from support_system.core.languages import LANGUAGES, supported
 from support_system.core.settings import PROJECT_ROOT, get_settings, resolve_path
 from support_system.jobs.answers import validate_answer
+from support_system.jobs.custom_jobs import load_custom_job
 from support_system.jobs.definitions import KIND_ORDER, TEXT_TYPES, Job, Question, QuestionType
 from support_system.jobs.flow import visible_questions
+from support_system.jobs.page_plans import is_custom
 
 SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
 """Shipped sample inputs; relative file answers in a job's `samples` resolve against it."""
@@ -172,7 +174,10 @@ def load_catalogue(directory: Path | None = None) -> dict[str, Job]:
 
 
 def get_job(job_id: str) -> Job:
-    """The job with this id from the configured catalogue; UnknownJob if there is none."""
+    """The job with this id from the configured catalogue, or a page planned for one
+    request (`custom-…`, stored in the database); UnknownJob if there is none."""
+    if is_custom(job_id):
+        return load_custom_job(job_id)
     jobs = load_catalogue()
     if job_id not in jobs:
         raise UnknownJob(

@@ -12,14 +12,11 @@ questions; `generators.webpage.sections` turns sections and answers into HTML.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from support_system.core.languages import Text
-
-if TYPE_CHECKING:
-    from support_system.jobs.definitions import Question
 
 SectionKind = Literal[
     "text", "list", "table", "schedule", "prices", "qa", "contact", "gallery", "map", "cta"
@@ -74,8 +71,9 @@ SOURCE_TYPES: dict[str, tuple[str, ...]] = {
 HEADED_KINDS = ("list", "table", "schedule", "prices", "qa", "contact", "gallery")
 
 
-def section_problems(index: int, section: Section, questions: dict[str, Question]) -> list[str]:
-    """What is wrong with `section` given the job's questions, as "sections.N.field: …"."""
+def section_problems(index: int, section: Section, questions: dict[str, Any]) -> list[str]:
+    """What is wrong with `section` given the job's questions (id → Question; typed
+    loosely because definitions imports this module), as "sections.N.field: …"."""
     where = f"sections.{index}"
     problems: list[str] = []
 

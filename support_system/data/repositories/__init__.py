@@ -27,6 +27,7 @@ from support_system.data.repositories.conversations import (
     list_conversations,
     list_messages,
 )
+from support_system.data.repositories.custom_jobs import add_custom_job, get_custom_job
 from support_system.data.repositories.executions import (
     INTERRUPTED,
     add_artifact,
@@ -76,6 +77,8 @@ from support_system.data.repositories.wizard import (
 )
 
 __all__ = [
+    "add_custom_job",
+    "get_custom_job",
     "AGENT_FIELDS",
     "APIKeyInfo",
     "INTERRUPTED",

@@ -34,6 +34,7 @@ from support_system.generators.facts import facts_check
 from support_system.generators.webpage.sections import build_blocks, section_facts
 from support_system.generators.webpage.values import number_text, photo_src, price_text
 from support_system.jobs.definitions import Job
+from support_system.jobs.page_plans import is_custom
 from support_system.rag.context import passages_text, source_labels
 
 LAYOUTS_DIR = Path(__file__).with_name("layouts")
@@ -143,9 +144,10 @@ class WebpageGenerator:
         return draft
 
     def fallback(self, ctx: GenerationContext, out_dir: Path) -> Draft:
+        key = "custom-page" if is_custom(ctx.job.id) else ctx.job.id
         copy = PageCopy(
-            lead=t(f"webpage.default_lead.{ctx.job.id}", ctx.lang),
-            closing=t(f"webpage.default_closing.{ctx.job.id}", ctx.lang),
+            lead=t(f"webpage.default_lead.{key}", ctx.lang),
+            closing=t(f"webpage.default_closing.{key}", ctx.lang),
         )
         draft = self._render(ctx, out_dir, copy)
         draft.not_customised = [t("webpage.not_customised", ctx.lang)]

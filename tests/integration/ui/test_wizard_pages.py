@@ -49,9 +49,9 @@ def test_jobs_page_lists_searches_filters_and_starts_a_project(user_id, lang) ->
     heading = {job.id: f"{job.icon} {job.title.get(lang)}" for job in catalogue}
     app = open_app(lang, "jobs")
     assert title(app) == t("ui.jobs.title", lang)
-    assert len(catalogue) == 7
+    assert len(catalogue) >= 20  # issue 13: a catalogue of at least 20 jobs
     assert [s.value for s in app.header] == [heading[job.id] for job in catalogue]
-    assert t("ui.jobs.count", lang, count=7) in [c.value for c in app.caption]
+    assert t("ui.jobs.count", lang, count=len(catalogue)) in [c.value for c in app.caption]
 
     app.text_input[0].input("CSV")
     rerun(app)
@@ -61,7 +61,7 @@ def test_jobs_page_lists_searches_filters_and_starts_a_project(user_id, lang) ->
     app.radio[0].set_value("program")
     rerun(app)
     programs = [heading[job.id] for job in catalogue if job.kind == "program"]
-    assert [s.value for s in app.header] == programs and len(programs) == 3
+    assert [s.value for s in app.header] == programs and len(programs) >= 3
     app.text_input[0].input("zzzz qqqq")
     rerun(app)
     assert not app.header and t("ui.jobs.none", lang) in [i.value for i in app.info]
