@@ -38,13 +38,13 @@ class GenerateIn(BaseModel):
 @router.post("/api/generate", status_code=status.HTTP_202_ACCEPTED)
 def generate(body: GenerateIn, request: Request, caller: Generator) -> ExecutionAccepted:
     """Run a job in the background for one of your projects; answers as in the wizard."""
-    from support_system.jobs.catalogue import get_job
+    from support_system.jobs.catalogue import get_job_for
 
     lang = body.lang or get_settings().language
     with session_scope() as session:
         project = owned_project(session, caller, body.project_id)
         owner_id = project.owner_id
-    job = get_job(body.job_id)  # UnknownJob (422)
+    job = get_job_for(body.job_id, owner_id)  # UnknownJob (422), also for another's page
     answers = checked_configuration(job, body.answers, body.project_id)
     execution_id = start_run(
         request,

@@ -32,10 +32,10 @@ def list_jobs(caller: Reader) -> list[JobOut]:
 def get_job(job_id: str = Path(max_length=100), *, caller: Reader) -> JobDetail:
     """One job with its questions (the keys a task agent's configuration may use)."""
     from support_system.core.errors import NotFound, UnknownJob
-    from support_system.jobs.catalogue import get_job as catalogue_job
+    from support_system.jobs.catalogue import get_job_for
 
     try:
-        job = catalogue_job(job_id)
+        job = get_job_for(job_id, caller.user_id, admin=caller.is_admin)
     except UnknownJob as exc:
         raise NotFound(f"job {job_id}") from exc
     questions = [

@@ -156,11 +156,11 @@ def list_agents(project_id: Id, caller: Reader) -> list[TaskAgentOut]:
 )
 def create_agent(project_id: Id, body: TaskAgentIn, caller: Writer) -> TaskAgentOut:
     """A new task agent in the project; its job must be in the catalogue."""
-    from support_system.jobs.catalogue import get_job
+    from support_system.jobs.catalogue import get_job_for
 
     with session_scope() as session:
-        owned_project(session, caller, project_id)
-    job = get_job(body.job_id)
+        owner_id = owned_project(session, caller, project_id).owner_id
+    job = get_job_for(body.job_id, owner_id)
     configuration = checked_configuration(job, body.configuration, project_id)
     with session_scope() as session:
         agent = api_queries.create_task_agent(
@@ -184,12 +184,12 @@ def get_agent(agent_id: Id, caller: Reader) -> TaskAgentOut:
 @router.patch("/api/agents/{agent_id}", response_model=TaskAgentOut)
 def update_agent(agent_id: Id, body: TaskAgentPatch, caller: Writer) -> TaskAgentOut:
     """Change a task agent. A new job re-checks the configuration against that job."""
-    from support_system.jobs.catalogue import get_job
+    from support_system.jobs.catalogue import get_job_for
 
     with session_scope() as session:
-        agent, _ = owned_agent(session, caller, agent_id)
+        agent, owner_id = owned_agent(session, caller, agent_id)
         job_id, configuration, project_id = agent.job_id, agent.configuration, agent.project_id
-    job = get_job(body.job_id if body.job_id is not None else job_id)
+    job = get_job_for(body.job_id if body.job_id is not None else job_id, owner_id)
     if body.configuration is not None:
         configuration = body.configuration
     configuration = checked_configuration(job, dict(configuration), project_id)

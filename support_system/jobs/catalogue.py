@@ -25,7 +25,7 @@ from support_system.core.errors import AnswerInvalid, ConfigError, UnknownJob
 from support_system.core.languages import LANGUAGES, supported
 from support_system.core.settings import PROJECT_ROOT, get_settings, resolve_path
 from support_system.jobs.answers import validate_answer
-from support_system.jobs.custom_jobs import load_custom_job
+from support_system.jobs.custom_jobs import custom_job_owner, load_custom_job
 from support_system.jobs.definitions import KIND_ORDER, TEXT_TYPES, Job, Question, QuestionType
 from support_system.jobs.flow import visible_questions
 from support_system.jobs.page_plans import is_custom
@@ -184,3 +184,12 @@ def get_job(job_id: str) -> Job:
             detail=f"no job {job_id!r} in {_shown(get_settings().jobs_dir)}", job=job_id
         )
     return jobs[job_id]
+
+
+def get_job_for(job_id: str, user_id: int, *, admin: bool = False) -> Job:
+    """`get_job` for a person: a page planned for someone else is as unknown as a job
+    that does not exist (its request and headings are that person's words)."""
+    job = get_job(job_id)
+    if is_custom(job_id) and not admin and custom_job_owner(job_id) != user_id:
+        raise UnknownJob(detail=f"custom job {job_id!r} is not user {user_id}'s", job=job_id)
+    return job

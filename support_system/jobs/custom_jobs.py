@@ -29,6 +29,14 @@ def save_custom_job(job: Job, user_id: int, request: str) -> Job:
     return job
 
 
+@lru_cache(maxsize=1024)
+def custom_job_owner(job_id: str) -> int | None:
+    """The user a custom job was planned for (None: no such job)."""
+    with session_scope() as session:
+        row = repo.get_custom_job(session, job_id)
+        return None if row is None else row.user_id
+
+
 @lru_cache(maxsize=256)
 def load_custom_job(job_id: str) -> Job:
     """The stored custom job; UnknownJob when there is none with this id."""

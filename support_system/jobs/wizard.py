@@ -34,7 +34,7 @@ from support_system.data.repositories import (
 )
 from support_system.data.schema import WizardSession, WizardStatus
 from support_system.jobs.answers import validate_answer
-from support_system.jobs.catalogue import get_job
+from support_system.jobs.catalogue import get_job, get_job_for
 from support_system.jobs.definitions import Job, Question
 from support_system.jobs.errors import WizardNotFound
 from support_system.jobs.flow import (
@@ -120,8 +120,9 @@ def _row(session: Any, session_id: int, *, lock: bool = False) -> WizardSession:
 
 
 def start(user_id: int, job_id: str, lang: str, project_id: int | None = None) -> WizardSession:
-    """Begin a wizard pass for `job_id` (UnknownJob if the catalogue has no such job)."""
-    job = get_job(job_id)
+    """Begin a wizard pass for `job_id` (UnknownJob if the catalogue has no such job, or
+    it is a page planned for someone else)."""
+    job = get_job_for(job_id, user_id)
     with session_scope() as session:
         row = create_wizard_session(session, user_id, job.id, language=lang, project_id=project_id)
         row.current_step = _cursor(job, next_question(job, {}))

@@ -14,19 +14,24 @@ JOB_IDS = [
     "file-renamer",
     "form-letter",
     "data-chart",
+    "event-page",
+    "price-list-page",
 ]
 
 
 @pytest.mark.parametrize(
     ("lang", "heading", "title", "kind"),
     [
-        ("ja", "作れるもの（7 件）", "お店のホームページ", "[ウェブページ]"),
-        ("en", "Available jobs (7):", "Shop page", "[Web page]"),
+        ("ja", "作れるもの（{count} 件）", "お店のホームページ", "[ウェブページ]"),
+        ("en", "Available jobs ({count}):", "Shop page", "[Web page]"),
     ],
 )
 def test_jobs_list(settings, lang: str, heading: str, title: str, kind: str) -> None:
+    from support_system.jobs.catalogue import load_catalogue
+
     done = run_cli("jobs", "list", "--lang", lang, timeout=120)
     assert done.returncode == 0, done.stderr
+    heading = heading.format(count=len(load_catalogue()))
     assert heading in done.stdout and title in done.stdout and kind in done.stdout
     for job_id in JOB_IDS:
         assert job_id in done.stdout
@@ -55,7 +60,7 @@ def test_jobs_show_english(settings) -> None:
     )
     assert "6. List your main products and their prices. [table, required]" in out
     assert "Columns: Product, Price" in out
-    assert "Example: Sourdough loaf, 4.50 / Croissant, 1.80" in out
+    assert "Example: Sourdough loaf, £4.50 / Croissant, £1.80" in out
 
 
 def test_jobs_show_unknown_id_fails_clearly(settings) -> None:
