@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
+from support_system.core.errors import UnknownJob
 from support_system.core.settings import PROJECT_ROOT
 from support_system.generators.pipeline import Budget, run_pipeline
 from support_system.generators.webpage.generator import verbatim_facts
 from support_system.jobs import wizard, workspace
 from support_system.jobs.answers_file import validate_answers
-from support_system.jobs.catalogue import get_job
+from support_system.jobs.catalogue import get_job, get_job_for
 from support_system.jobs.custom_jobs import load_custom_job
 from support_system.jobs.definitions import Job, QuestionType
 from support_system.jobs.page_planner import plan_custom_page
@@ -120,3 +121,17 @@ def test_a_planned_job_is_stored_and_opens_in_the_wizard_from_any_process(db) ->
     state = wizard.resume(session_id)
     assert state.job.id == job.id and state.job.sections[0].heading.get("en") == "What happened"
     assert state.question is not None and state.question.id == "title"
+
+    # Someone else cannot open it: their request and headings are this person's words.
+    from support_system.data.schema import User
+
+    with session_scope() as session:
+        someone = User(username="someone-else")
+        session.add(someone)
+        session.flush()
+        other = someone.id
+    with pytest.raises(UnknownJob):
+        workspace.create_project(other, job.id, "en")
+    with pytest.raises(UnknownJob):
+        get_job_for(job.id, other)
+    assert get_job_for(job.id, other, admin=True) == job
