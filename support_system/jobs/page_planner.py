@@ -71,3 +71,13 @@ def plan_custom_page(
     job = job_from_plan(plan, request, lang, new_custom_id())
     save_custom_job(job, user_id, request)
     return PlannedPage(job, planned_by, plan)
+
+
+def start_custom_page(request: str, lang: str, user_id: int) -> tuple[PlannedPage, int]:
+    """Plan a page for `request` and open a project on it: (the plan, the wizard
+    session to continue in). The project is named after the planned page."""
+    from support_system.jobs import workspace
+
+    planned = plan_custom_page(request, lang, user_id=user_id)
+    _, session_id = workspace.create_project(user_id, planned.job.id, lang)
+    return planned, session_id
