@@ -167,6 +167,7 @@ class ProgramGenerator:
 
         The renamer only plans here (no --apply) on a mirror of the folder; the person
         renames for real later, with the README's command or the app's second button.
+        The plan's notes (e.g. "the run used 200 of 250 files") come first in the messages.
         """
         started = time.monotonic()
         adapter = program_job(ctx.job.id)
@@ -181,7 +182,13 @@ class ProgramGenerator:
             workdir.mkdir()
             try:
                 for name, folder in plan.shadows.items():
-                    mirror_folder(folder, workdir / name)
+                    mirror_folder(
+                        folder,
+                        workdir / name,
+                        limit=plan.mirror.limit,
+                        recursive=plan.mirror.recursive,
+                        sizes=plan.mirror.sizes,
+                    )
             except (OSError, ValueError) as error:
                 message = t("program.run.folder_unreadable", ctx.lang, detail=str(error))
                 return CheckResult("run", False, [message], _since(started))
@@ -191,7 +198,8 @@ class ProgramGenerator:
             }
             result = run_sandboxed(plan.argv, workdir=workdir, inputs=inputs, limits=RUN_LIMITS)
             copied = _copy_outputs(workdir, plan.outputs, output_dir) if result.ok else []
-        messages = _lines(result.stdout)[:MAX_MESSAGES]
+        notes = [t(key, ctx.lang, **params) for key, params in plan.notes]
+        messages = notes + _lines(result.stdout)[:MAX_MESSAGES]
         if not result.ok:
             why = t(
                 "program.run.failed", ctx.lang, code=result.returncode, limit=result.limit or "-"

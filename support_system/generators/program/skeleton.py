@@ -3,7 +3,9 @@
 Each job has a folder in `skeletons/<job-id>/` with `program.py.j2`, `app.py.j2`,
 `tests/test_program.py.j2`, `README.<lang>.md.j2` and `strings.yaml` (the program's own
 texts in Japanese and English). `skeletons/common/` holds what every program shares:
-the Gradio accessibility patch, the README frame, `ruff.toml` and `pytest.ini`.
+the Gradio accessibility patch, the README frame, `ruff.toml` and `pytest.ini`, and code
+several jobs include, such as `tables.py.j2` (reading CSV/Excel the way Japanese Excel
+writes them) with its messages in `tables.strings.yaml`.
 
 Why Jinja2 with `<< >>` / `<% %>` delimiters: the templates are Python, whose f-strings
 and dicts use braces, so Jinja's default `{{ }}` would collide. Why `py_literal` for
@@ -36,7 +38,7 @@ README_FILE = "README.md"
 EXAMPLES_DIR = "tests/data"
 PYTHON_FILES = (PROGRAM_FILE, APP_FILE, TESTS_FILE)
 LINE_LENGTH = 100  # as in skeletons/common/ruff.toml
-REQUIREMENTS = ("pandas", "gradio", "python-docx", "pytest")
+REQUIREMENTS = ("pandas", "openpyxl", "gradio", "python-docx", "pytest")  # openpyxl: .xlsx
 
 
 def display_width(text: str) -> int:
@@ -141,20 +143,32 @@ def environment() -> Environment:
     return env
 
 
-@lru_cache(maxsize=8)
-def _strings_file(job_id: str) -> dict[str, Any]:
-    path = SKELETONS_DIR / job_id / "strings.yaml"
+@lru_cache(maxsize=32)
+def _strings_file(relative: str) -> dict[str, Any]:
+    path = SKELETONS_DIR / relative
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def strings(job_id: str, lang: str) -> dict[str, dict[str, Any]]:
     """The program's texts in `lang`: `texts` (default customisable texts), `messages`
-    (fixed, shared ones merged in) and `doc` (template-only)."""
+    (fixed, shared ones merged in) and `doc` (template-only).
+
+    A job's strings.yaml may list `shared: [name, …]`: the messages of
+    `common/<name>.strings.yaml` are merged in too, for code the job includes from
+    `common/<name>.py.j2` (e.g. the table reader), so those texts are written once.
+    """
     lang = "ja" if lang == "ja" else "en"
-    own = _strings_file(job_id)
-    common = _strings_file("common")
-    messages = {**common["messages"][lang], **own["messages"][lang]}
-    doc = {**common["doc"][lang], **own["doc"][lang]}
+    own = _strings_file(f"{job_id}/strings.yaml")
+    parts = [
+        _strings_file("common/strings.yaml"),
+        *(_strings_file(f"common/{name}.strings.yaml") for name in own.get("shared", [])),
+        own,
+    ]
+    messages: dict[str, Any] = {}
+    doc: dict[str, Any] = {}
+    for part in parts:
+        messages.update(part.get("messages", {}).get(lang, {}))
+        doc.update(part.get("doc", {}).get(lang, {}))
     return {"texts": dict(own["texts"][lang]), "messages": messages, "doc": doc}
 
 
@@ -194,13 +208,20 @@ class ProgramSpec:
 def settings_rows(job_id: str, lang: str, settings: dict[str, Any]) -> list[tuple[str, str]]:
     """The README's "settings" lines: (label, value as a person reads it)."""
     text = strings(job_id, lang)
+    value_names = text["doc"].get("value_names", {})  # setting → {value: what it means}
     rows = []
     for key, label in text["doc"]["settings_labels"].items():
         value = settings[key]
-        if value == "":
-            continue
-        if isinstance(value, bool):
+        if value in ("", []):
+            if key not in text["doc"].get("when_empty", {}):
+                continue
+            shown = text["doc"]["when_empty"][key]
+        elif isinstance(value, bool):
             shown = text["doc"]["yes"] if value else text["doc"]["no"]
+        elif isinstance(value, list):
+            shown = ", ".join(str(item) for item in value)
+        elif str(value) in value_names.get(key, {}):
+            shown = value_names[key][str(value)]
         elif key == "rule":
             shown = text["messages"]["rule_names"].get(value, value)
         elif key == "operation":

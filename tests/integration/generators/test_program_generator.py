@@ -1,25 +1,23 @@
-"""ProgramGenerator on the three program jobs, on the shipped Japanese and English samples.
+"""ProgramGenerator on the program jobs, on the shipped Japanese and English samples.
 
 One generated folder per job is made once per module (`built`), because checking one
 runs its tests in the sandbox (~10 s): the fallback must pass every check, and `run`
 must give the right outputs on the Shift_JIS sample (numbers equal pandas' own groupby,
 one letter per row with the values verbatim, a rename plan that renames nothing).
 Tests marked `model` draft with the real embedded model; tests marked `browser` start
-the generated Gradio app and audit it with axe in Chromium.
+the generated Gradio app and audit it with axe in Chromium. The jobs of issue 13
+(`NEW_JOBS`) are only rendered here (lint, regions, what their runs copy); their checks,
+runs and apps are tested on the CLI's artifact in test_cli_generate.py.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-import queue
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,11 +29,14 @@ from docx import Document
 from support_system.generators.base import CheckResult, Draft, GenerationContext
 from support_system.generators.program import ProgramGenerator
 from support_system.generators.program import generator as program_generator
+from support_system.generators.program.recipes import mirror_folder, program_job
 from support_system.generators.program.skeleton import py_literal, strings
 from support_system.generators.program.texts import ProgramTexts, screen_texts
 from support_system.jobs.catalogue import SAMPLES_DIR, get_job
 
 JOBS = ["csv-summary", "file-renamer", "form-letter"]
+NEW_JOBS = ["dedupe-rows", "join-tables", "split-by-column", "table-convert", "folder-list",
+            "text-replace"]  # fmt: skip
 CHECKS = ["ast", "ruff", "tests"]
 
 
@@ -66,20 +67,21 @@ def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """`built(job_id, lang)`: the fallback folder, its checks and its run, made once."""
-    cache: dict[tuple[str, str], Built] = {}
+    """`built(job_id, lang)`: the fallback folder, its checks and its run, made once;
+    with `checked=False` only the folder (no checks, no run: seconds saved per job)."""
+    cache: dict[tuple[str, str, bool], Built] = {}
     generator = ProgramGenerator()
 
-    def build(job_id: str, lang: str = "ja") -> Built:
-        if (job_id, lang) not in cache:
+    def build(job_id: str, lang: str = "ja", checked: bool = True) -> Built:
+        if (job_id, lang, checked) not in cache:
             ctx = sample_context(job_id, lang)
             root = tmp_path_factory.mktemp(f"{job_id}-{lang}")
             draft = generator.fallback(ctx, root / "program")
-            checks = generator.check(ctx, draft)
+            checks = generator.check(ctx, draft) if checked else []
             output = root / "output"
-            run = generator.run(ctx, draft, output)
-            cache[(job_id, lang)] = Built(ctx, draft, checks, run, output)
-        return cache[(job_id, lang)]
+            run = generator.run(ctx, draft, output) if checked else None
+            cache[(job_id, lang, checked)] = Built(ctx, draft, checks, run, output)
+        return cache[(job_id, lang, checked)]
 
     yield build
 
@@ -104,10 +106,10 @@ def test_fallback_passes_every_check(built, job_id: str, lang: str) -> None:
     assert len(result.draft.not_customised) == 3
 
 
-@pytest.mark.parametrize("job_id", JOBS)
+@pytest.mark.parametrize("job_id", JOBS + NEW_JOBS)
 def test_generated_code_is_clean_under_its_own_lint_settings(built, job_id: str) -> None:
     """Beyond the correctness rules of the check: style (imports, line length, pyupgrade)."""
-    root = built(job_id).draft.root
+    root = built(job_id, checked=job_id in JOBS).draft.root
     done = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."],
         cwd=root,
@@ -118,9 +120,9 @@ def test_generated_code_is_clean_under_its_own_lint_settings(built, job_id: str)
     assert done.returncode == 0, done.stdout
 
 
-@pytest.mark.parametrize("job_id", JOBS)
+@pytest.mark.parametrize("job_id", JOBS + NEW_JOBS)
 def test_answers_and_texts_sit_in_marked_regions(built, job_id: str) -> None:
-    result = built(job_id)
+    result = built(job_id, checked=job_id in JOBS)
     source = (result.draft.root / "program.py").read_text(encoding="utf-8")
     answers = source.split("# BEGIN ANSWERS", 1)[1].split("# END ANSWERS", 1)[0]
     custom = source.split("# BEGIN CUSTOM: texts", 1)[1].split("# END CUSTOM: texts", 1)[0]
@@ -232,6 +234,38 @@ def test_renamer_run_never_leaves_the_folder_and_handles_clashes(tmp_path: Path)
     assert plans["../旅行"]["a.jpg"] == ".._旅行_001.jpg"  # "../" cannot climb out
 
 
+def test_folder_list_mirror_has_the_real_sizes_but_none_of_the_content(tmp_path: Path) -> None:
+    source = tmp_path / "写真"
+    (source / "旅行").mkdir(parents=True)
+    with (source / "旅行" / "動画.mp4").open("wb") as video:
+        video.truncate(5 * 1024**3)  # 5 GB that take no disk space
+    (source / "メモ.txt").write_text("秘密のメモ", encoding="utf-8")
+    (source / "link.txt").symlink_to(source / "メモ.txt")
+    os.utime(source / "旅行", (1_700_000_000, 1_700_000_000))
+    assert mirror_folder(source, tmp_path / "mirror", recursive=True, sizes=True) == 4
+    mirror = tmp_path / "mirror"
+    assert (mirror / "旅行" / "動画.mp4").stat().st_size == 5 * 1024**3
+    assert (mirror / "旅行" / "動画.mp4").stat().st_blocks == 0
+    assert (mirror / "メモ.txt").read_bytes() == bytes(len("秘密のメモ".encode()))
+    assert os.readlink(mirror / "link.txt") == "(link not followed)"
+    assert snapshot(mirror) == snapshot(source) | {"link.txt": snapshot(mirror)["link.txt"]}
+
+
+def test_runs_copy_only_the_files_the_program_reads(tmp_path: Path) -> None:
+    for name in ["1月.csv", "2月.xlsx", "メモ.txt", "~$2月.xlsx", ".隠し.csv", "動画.mp4",
+                 "中/3月.csv", "中/下/4月.txt", "中/表.docx"]:  # fmt: skip
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    tables = program_job("join-tables").settings({"folder": str(tmp_path)}, tmp_path)
+    plan = program_job("join-tables").run_plan(tables)
+    assert sorted(plan.inputs) == [f"input/{tmp_path.name}/{n}" for n in ["1月.csv", "2月.xlsx"]]
+    answers = {"folder": str(tmp_path), "find_text": "x", "extensions": ["txt"]}
+    texts = program_job("text-replace").settings(answers, tmp_path)
+    plan = program_job("text-replace").run_plan(texts)
+    copied = {name.split("/", 2)[2] for name, source in plan.inputs.items() if source != b""}
+    assert copied == {"メモ.txt", "中/下/4月.txt"} and plan.outputs == ["replace_report.csv"]
+
+
 def test_run_explains_a_missing_input(tmp_path: Path) -> None:
     ctx = sample_context("csv-summary", "ja", input_file=str(tmp_path / "無い.csv"))
     generator = ProgramGenerator()
@@ -298,7 +332,7 @@ def test_model_texts_are_screened_field_by_field() -> None:
     assert english.rejected["title"] == "not Japanese"
 
 
-@pytest.mark.parametrize("job_id", JOBS)
+@pytest.mark.parametrize("job_id", JOBS + NEW_JOBS)
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_standard_texts_pass_the_screen(job_id: str, lang: str) -> None:
     """A model that keeps the standard wording must not be rejected for it."""
@@ -352,59 +386,6 @@ def test_draft_with_the_embedded_model_passes_every_check(db, job_id: str, tmp_p
 
 
 # --- the Gradio app -------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def start_app() -> Iterator:
-    """Start a generated app.py as a plain subprocess (not in the sandbox).
-
-    The sandbox has its own network namespace, so a server inside it cannot be reached
-    from the host's 127.0.0.1; serving a sandboxed app to the browser is the publishing
-    launcher's job. Here the app is our own tested skeleton, so a subprocess is fine.
-    """
-    processes: list[subprocess.Popen[str]] = []
-
-    def start(root: Path) -> str:
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "app.py", "--port", str(port)],
-            cwd=root,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            encoding="utf-8",
-            env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
-        )
-        processes.append(process)
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(x) for x in process.stdout], daemon=True).start()
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 90
-        seen = []
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                assert process.poll() is None, "".join(seen)
-                continue
-            seen.append(line)
-            if url in line:
-                return url
-        pytest.fail(f"app did not print its URL: {''.join(seen)}")
-
-    yield start
-    for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.mark.browser

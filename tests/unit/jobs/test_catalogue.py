@@ -156,6 +156,18 @@ EXPECTED = {
     "csv-summary": ("program", ["input_file", "group_by", "value_column", "operation"]),
     "file-renamer": ("program", ["folder", "pattern", "prefix", "dry_run"]),
     "form-letter": ("program", ["data_file", "template_text"]),
+    "dedupe-rows": ("program", ["input_file", "compare", "key_columns", "keep", "loose_match"]),
+    "join-tables": (
+        "program",
+        ["source", "folder", "first_file", "second_file", "mode", "key_column", "how"],
+    ),
+    "split-by-column": ("program", ["input_file", "split_column"]),
+    "table-convert": ("program", ["direction", "input_file", "encoding", "sheets", "sheet_name"]),
+    "folder-list": ("program", ["folder", "recursive", "sort_by"]),
+    "text-replace": (
+        "program",
+        ["folder", "find_text", "replace_with", "extensions", "subfolders", "dry_run"],
+    ),
     "data-chart": ("data", ["input_file", "x_column", "y_column", "chart_type", "title"]),
 }
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
