@@ -135,6 +135,11 @@ def _words(text: str) -> list[str]:
     return words
 
 
+def _is_amount(leaf: Any) -> bool:
+    """A text that is only a number ("1200", "4.50", "1,200")."""
+    return isinstance(leaf, str) and _NUMBER.fullmatch(_norm(leaf)) is not None
+
+
 def _invents_numbers(value: Any, said: str) -> bool:
     """A number the person never wrote: digit runs in texts must be whole runs of theirs
     ("9" is not in "496"), and numeric answers must equal a number they wrote ("4.50")."""
@@ -146,6 +151,8 @@ def _invents_numbers(value: Any, said: str) -> bool:
         if isinstance(leaf, (int, float)):
             if float(leaf) not in numbers:
                 return True
+        elif _is_amount(leaf) and float(_norm(leaf).replace(",", "")) in numbers:
+            continue  # a price kept as text: "1200" for the "1,200円" they wrote
         elif any(run not in runs for run in _DIGITS.findall(_norm(str(leaf)))):
             return True
     return False
@@ -166,7 +173,8 @@ def ungrounded(question: Question, raw: str, value: Any, person_words: str) -> s
     if question.type == QuestionType.COLOR:
         return None if _norm(raw) in said or _norm(value) in said else "not_in_conversation"
     texts = [str(v) for v in _leaves(value) if isinstance(v, str)]
-    if _invents_numbers(value, said) or invents_facts(texts, {"said": person_words}):
+    worded = [text for text in texts if not _is_amount(text)]  # amounts: compared as numbers
+    if _invents_numbers(value, said) or invents_facts(worded, {"said": person_words}):
         return "invented_facts"
     if question.type == QuestionType.LONG_TEXT:
         words = _words(" ".join(texts))
@@ -174,7 +182,7 @@ def ungrounded(question: Question, raw: str, value: Any, person_words: str) -> s
         if words and sum(word in known for word in words) < LONG_TEXT_COVERAGE * len(words):
             return "not_in_conversation"
     elif question.type in (QuestionType.TEXT, QuestionType.LIST, QuestionType.RECORDS):
-        if any(_norm(text) not in said for text in texts):
+        if any(_norm(text) not in said for text in worded):
             return "not_in_conversation"
     return None
 
@@ -312,6 +320,60 @@ def handover(
     )
     log.info("handover", job=job.id, session=session_id, filled=sorted(filled), rejected=rejected)
     return Handover(session_id, job.id, filled, unfilled, rejected, error)
+
+
+def grounded_answers(
+    job: Job,
+    person_words: str,
+    language: str,
+    *,
+    questions: list[Question] | None = None,
+    model: str | None = None,
+    user_id: int | None = None,
+) -> tuple[dict[str, str], dict[str, str], ModelError | None]:
+    """What `person_words` (one request, not a conversation) already answer for `job`,
+    checked exactly as the hand-over checks them, without starting a wizard.
+
+    `questions` narrows what is asked (default: every `extractable` question); fewer
+    questions make a shorter, faster answer. Returns (question id → the raw answer to
+    save, in question order; question id → why a proposed answer was rejected; the
+    model's error, if it could not be asked). Home's request understanding uses it, so
+    a request states answers by the same rules a conversation does.
+    """
+    questions = extractable(job) if questions is None else questions
+    try:
+        proposed = ask_for_answers(
+            job,
+            questions,
+            f"Person: {person_words}",
+            language,
+            model,
+            user_id,  # type: ignore[arg-type]
+        )
+    except ModelError as failure:
+        log.warning("grounded_answers_model_failed", job=job.id, error=type(failure).__name__)
+        return {}, {}, failure
+    kept: dict[str, str] = {}
+    rejected: dict[str, str] = {}
+    answers: dict[str, Any] = {}
+    for question in questions:  # in order, so show_if sees the answers before it
+        raw = proposed.get(question.id)
+        if raw is None or not raw.strip():
+            continue
+        if question.id not in {q.id for q in visible_questions(job, answers)}:
+            continue
+        try:
+            value = validate_answer(question, raw, language, answers=answers)
+        except AnswerInvalid as invalid:
+            rejected[question.id] = f"invalid: {invalid.reason_text('en')}"
+            continue
+        problem = ungrounded(question, raw, value, person_words) if value is not None else "empty"
+        if problem:
+            rejected[question.id] = problem
+            continue
+        answers[question.id] = value
+        kept[question.id] = raw
+    return kept, rejected, None
 
 
 def jobs_for_handover(conversation_id: int | None) -> list[Job]:

@@ -23,6 +23,7 @@ from support_system.cli import (
     knowledge,
     models,
     serve,
+    understand,
     worker,
 )
 
@@ -45,6 +46,7 @@ app.add_typer(backup.app, name="backup")
 app.add_typer(jobs.app, name="jobs")
 app.command()(chat.chat)
 app.command()(ask.ask)
+app.command()(understand.understand)
 app.command()(generate.generate)
 app.add_typer(auto.app, name="auto")
 app.command()(serve.serve)

@@ -1,4 +1,7 @@
-"""Home page: "say or type what you want" → the jobs that fit best.
+"""Words → the jobs that fit best: the job page's search, the chat hand-over's job order
+and auto mode's first guess. (Home understands a request with `support_system.intake`,
+which adds e5 similarity and routes beyond the catalogue; measured there, this bigram
+score added nothing once intake's cue words were in, so intake does not use it.)
 
 A person writes 「パン屋のホームページを作りたい」 or "add up my sales sheet"; we score
 every job by how much of the request overlaps its title, description and help, in both

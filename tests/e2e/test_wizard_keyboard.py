@@ -68,7 +68,9 @@ SHOP = {
 }
 CSV = {
     "ja": {
-        "request": "売上の表を店ごとに合計したい",
+        # "集計" (aggregate), not "合計" (total): Home fills in what a request states, and
+        # "合計したい" would answer the operation question, leaving three questions, not four.
+        "request": "売上の表を店ごとに集計したい",
         "file": SAMPLES / "sales_ja_sjis.csv",
         "choices": ["店舗", "売上", None],
     },

@@ -14,9 +14,16 @@ from support_system.ai import get_registry, model_status
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
-from support_system.jobs import wizard, workspace
-from support_system.jobs.data_files import TABLE_TYPES, save_table, sounds_like_data_question
-from support_system.jobs.suggest import suggest_jobs
+from support_system.intake.routes import (
+    CUSTOM_PAGE,
+    CUSTOM_PROGRAM,
+    DATA_QUESTION,
+    DECLINED,
+    NOT_POSSIBLE,
+)
+from support_system.jobs import wizard
+from support_system.jobs.catalogue import get_job
+from support_system.jobs.data_files import TABLE_TYPES, save_table
 
 lang: str = st.session_state.get("lang", get_settings().language)
 
@@ -66,9 +73,29 @@ def _to_ask_data(question: str, files: list[str], *, ask_now: bool) -> None:
     go("ask_data")
 
 
-# A table attached, or a request that reads like a question about one, leads to "Ask
-# your data" (the file and the words carried over): at once when both are there,
-# otherwise offered beside the jobs that fit.
+def _job_card(job_id: str, request: str) -> None:
+    """A job with its Start button: a new project, with what the request says filled in."""
+    job = get_job(job_id)
+    with st.container(border=True):
+        st.markdown(f"{job.icon} **{job.title.get(lang)}**  \n{job.description.get(lang)}")
+        if st.button(t("ui.jobs.start", lang, job=job.title.get(lang)), key=f"suggest-{job.id}"):
+            # Imported on use: understanding needs numpy and e5 (see the chat below).
+            from support_system.intake import start_job
+
+            try:
+                with st.spinner(t("intake.home.filling", lang)):
+                    started = start_job(user_id(), job.id, request, lang)
+            except SupportSystemError as error:
+                st.error(error.message(lang), icon="⚠️")
+            else:
+                open_session(started.session_id)
+                go("questions")
+
+
+# The request is understood (support_system.intake): a catalogue job, a made-to-measure
+# page or program, a question about a table, something this cannot make, or a refusal.
+# A table attached, with a question about it or no words at all, leads to "Ask your
+# data" at once (the file and the words carried over); otherwise it is offered.
 upload_error: str | None = None
 if asked:
     saved: list[str] = []
@@ -76,34 +103,56 @@ if asked:
         saved = [str(save_table(user_id(), f.name, f.getvalue())) for f in attached or []]
     except SupportSystemError as error:
         upload_error = error.message(lang)
-    about_data = sounds_like_data_question(want)
-    if saved and (about_data or not want.strip()):
-        _to_ask_data(want.strip(), saved, ask_now=about_data)
-    st.session_state.home_suggestions = [s.job.id for s in suggest_jobs(want)]
+    request = want.strip()
+    if saved and not request:
+        _to_ask_data("", saved, ask_now=False)
+    from support_system.intake import understand
+
+    with st.spinner(t("intake.home.thinking", lang)):
+        understood = understand(request, lang, has_files=bool(saved), user_id=user_id())
+    about_data = understood.route == DATA_QUESTION
+    if saved and about_data:
+        _to_ask_data(request, saved, ask_now=True)
+    st.session_state.home_understood = understood
     st.session_state.home_ask_offer = (
-        {"question": want.strip(), "files": saved} if saved or about_data else None
+        {"question": request, "files": saved} if saved or about_data else None
     )
 if upload_error:
     st.error(upload_error, icon="⚠️")
-suggested = st.session_state.get("home_suggestions")
+understood = st.session_state.get("home_understood")
 offer = st.session_state.get("home_ask_offer")
-if suggested is not None:
-    if not suggested and not offer:
-        st.info(t("ui.home.no_match", lang))
-    elif suggested:
-        st.markdown(f"**{t('ui.home.suggestions', lang)}**")
-        from support_system.jobs.catalogue import get_job
+if understood is not None:
+    if understood.job_id:
+        st.markdown(f"**{t('intake.home.understood', lang)}**")
+        _job_card(understood.job_id, understood.request)
+        st.caption(understood.reason.get(lang))
+    elif understood.route == CUSTOM_PAGE:
+        st.info(f"{understood.reason.get(lang)}\n\n{t('intake.home.custom_page', lang)}")
+        if st.button(t("intake.home.plan_page", lang), key="suggest-custom", type="primary"):
+            from support_system.jobs.page_planner import start_custom_page  # asks a model
 
-        for job_id in suggested:
-            job = get_job(job_id)
-            with st.container(border=True):
-                st.markdown(f"{job.icon} **{job.title.get(lang)}**  \n{job.description.get(lang)}")
-                if st.button(
-                    t("ui.jobs.start", lang, job=job.title.get(lang)), key=f"suggest-{job.id}"
-                ):
-                    _, session_id = workspace.create_project(user_id(), job.id, lang)
-                    open_session(session_id)
-                    go("questions")
+            try:
+                with st.spinner(t("intake.home.planning", lang)):
+                    _, session_id = start_custom_page(understood.request, lang, user_id())
+            except SupportSystemError as error:
+                st.error(error.message(lang), icon="⚠️")
+            else:
+                open_session(session_id)
+                go("questions")
+    elif understood.route == CUSTOM_PROGRAM:
+        st.info(f"{understood.reason.get(lang)}\n\n{t('intake.home.custom_program', lang)}")
+    elif understood.route == NOT_POSSIBLE:
+        kinds = "\n".join(
+            f"- {t(f'intake.home.kind_{kind}', lang)}" for kind in ("webpage", "program", "data")
+        )
+        st.info(f"{understood.reason.get(lang)}\n\n{t('intake.home.can_make', lang)}\n\n{kinds}")
+    elif understood.route == DECLINED:
+        st.info(understood.reason.get(lang))
+    elif not offer:  # a data question: the offer below says it
+        st.write(understood.reason.get(lang))
+    if understood.model:
+        spec = get_registry().get(understood.model)
+        st.caption(t("intake.home.asked_model", lang, model=model_label(spec, lang)))
 if offer:
     with st.container(border=True):
         names = "、".join(Path(path).name for path in offer["files"])
@@ -113,6 +162,11 @@ if offer:
         )
         if st.button(t("ask.home.offer_button", lang), key="suggest-ask"):
             _to_ask_data(offer["question"], offer["files"], ask_now=False)
+if understood is not None and understood.closest_jobs:
+    custom = understood.route in (CUSTOM_PAGE, CUSTOM_PROGRAM)
+    st.markdown(f"**{t('intake.home.closest' if custom else 'intake.home.also', lang)}**")
+    for job_id in understood.closest_jobs:
+        _job_card(job_id, understood.request)
 st.page_link("views/jobs.py", label=t("ui.home.all_jobs", lang), icon="🧰")
 
 
@@ -186,11 +240,16 @@ if sent and text.strip():
             st.error(error.message(lang))
 
 if asked:
+    # The first thing to do next: the job to start, the page to plan, the data offer, or
+    # else the explanation (what cannot be made, a refusal).
+    job_button = understood.job_id if understood is not None else None
+    if understood is not None and understood.route == CUSTOM_PAGE:
+        job_button = "custom"
     move_focus(
         "error"
         if upload_error
-        else f"css:.st-key-suggest-{suggested[0]} button"
-        if suggested
+        else f"css:.st-key-suggest-{job_button} button"
+        if job_button
         else "css:.st-key-suggest-ask button"
         if offer
         else "css:[data-testid='stAlert']"

@@ -69,3 +69,58 @@ def test_broken_model_shows_a_translated_error_not_a_crash(db, monkeypatch) -> N
     app = _app("ja")
     assert not app.exception
     assert any("no-such-model" in e.value and "モデル" in e.value for e in app.error)
+
+
+# --- "What do you want to make?": the request understood (support_system.intake) ---------
+
+
+def _ask(app, lang: str, request: str):
+    from support_system.core.i18n import t
+    from tests.helpers.apptest import click
+
+    [want] = [box for box in app.text_input if box.label == t("ui.home.want_label", lang)]
+    want.input(request)
+    return click(app, t("ui.home.want_button", lang))
+
+
+@pytest.mark.model
+def test_a_job_request_starts_the_job_with_what_it_already_says(user_id) -> None:
+    from support_system.core.i18n import t
+    from support_system.jobs import wizard
+    from tests.helpers.apptest import click, open_app, title
+
+    app = _ask(open_app("en"), "en", "could you make a page for Sunflower Bakery")
+    assert t("intake.home.understood", "en") in " ".join(m.value for m in app.markdown)
+    click(app, t("ui.jobs.start", "en", job="Shop page"))
+    assert title(app) != t("app.title", "en")  # the questions page
+    state = wizard.resume(app.session_state["wizard_id"])
+    assert state.job_id == "shop-page" and state.answers.get("name") == "Sunflower Bakery"
+
+
+@pytest.mark.parametrize(
+    ("lang", "request_text", "key", "extra"),
+    [
+        ("ja", "スマホのゲームを作って", "intake.reason.not-possible", "intake.home.can_make"),
+        ("en", "break into my neighbour's Wi-Fi", "intake.reason.declined", None),
+        ("en", "a page to find a new home for our rescue rabbits", "intake.reason.custom-page",
+         "intake.home.custom_page"),
+    ],
+)  # fmt: skip
+def test_what_cannot_be_made_is_explained_in_the_persons_language(
+    user_id, lang: str, request_text: str, key: str, extra: str | None
+) -> None:
+    from support_system.core.i18n import t
+    from tests.helpers.apptest import open_app
+
+    app = _ask(open_app(lang), lang, request_text)
+    assert not app.exception and not app.error
+    [info] = [box.value for box in app.info]
+    assert t(key, lang) in info
+    if extra:
+        assert t(extra, lang) in info
+    offered = [b.label for b in app.button if b.key and b.key.startswith("suggest-")]
+    if key == "intake.reason.custom-page":  # a planned page, or the closest ready-made ones
+        assert offered[0] == t("intake.home.plan_page", lang)
+        assert len(offered) > 1 and all(label.startswith("Start") for label in offered[1:])
+    else:
+        assert offered == []
