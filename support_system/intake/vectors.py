@@ -11,6 +11,7 @@ requests is a symmetric task.
 Embedding the ~200 examples takes 3–10 s on 2 cores, so their vectors are kept in
 `<state_dir>/intake/multilingual-e5-small.npz`, by a hash of each text: a new job or a
 changed example costs only its own texts, and an unchanged set loads in milliseconds.
+Within one process they are also kept in memory.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ log = get_logger(__name__)
 MODEL_NAME = "multilingual-e5-small"
 _lock = threading.Lock()
 _model: Any = None
+# Vectors already known to this process: the same texts give the same vectors whatever
+# the state dir, so a process never embeds or reads an example twice.
+_known: dict[str, np.ndarray] = {}
 
 
 def _e5() -> Any:
@@ -75,9 +79,11 @@ def _read_cache(path: Path) -> dict[str, np.ndarray]:
 
 def example_vectors(texts: Sequence[str]) -> np.ndarray:
     """The vectors of the examples' `texts`; only texts the cache lacks are embedded."""
+    keys = [_key(text) for text in texts]
+    if keys and all(key in _known for key in keys):
+        return np.stack([_known[key] for key in keys]).astype(np.float32)
     path = _cache_path()
     cached = _read_cache(path)
-    keys = [_key(text) for text in texts]
     missing = [i for i, key in enumerate(keys) if key not in cached]
     if missing:
         for i, vector in zip(missing, embed([texts[i] for i in missing]), strict=True):
@@ -92,4 +98,5 @@ def example_vectors(texts: Sequence[str]) -> np.ndarray:
             log.info("intake_vectors_not_cached", path=str(path), error=str(error))
     if not keys:
         return np.zeros((0, 384), dtype=np.float32)
+    _known.update((key, cached[key]) for key in keys)
     return np.stack([cached[key] for key in keys]).astype(np.float32)

@@ -140,10 +140,15 @@ def job_from_plan(plan: PagePlan, request: str, lang: str, job_id: str) -> Job:
     ]
     sections: list[dict[str, Any]] = []
     kinds_seen: set[str] = set()
+    headings_seen: set[str] = set()
     for number, planned in enumerate(plan.sections, start=1):
         if planned.kind in ("cta", "gallery") and planned.kind in kinds_seen:
             continue  # one button and one gallery are enough for a small page
+        heading = " ".join(planned.heading.split()).casefold()
+        if planned.kind != "cta" and heading in headings_seen:
+            continue  # two blocks under one heading: a reader (and axe) cannot tell them apart
         kinds_seen.add(planned.kind)
+        headings_seen.add(heading)
         # Only the first block must be filled in: a small model may plan a block this
         # page does not need, and a skipped block is simply left off the page.
         asked, section = _questions_for(

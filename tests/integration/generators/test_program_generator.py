@@ -372,19 +372,6 @@ def test_previous_failures_go_into_the_prompt(
     assert (tmp_path / "program" / "program.py").is_file()
 
 
-@pytest.mark.model
-@pytest.mark.parametrize("job_id", JOBS)
-def test_draft_with_the_embedded_model_passes_every_check(db, job_id: str, tmp_path: Path) -> None:
-    ctx = sample_context(job_id, "ja")
-    generator = ProgramGenerator()
-    draft = generator.draft(ctx, tmp_path / "program")
-    assert draft.models and draft.tokens_out > 0
-    assert len(draft.customised) + len(draft.not_customised) == 3
-    checks = generator.check(ctx, draft)
-    assert [c.name for c in checks] == CHECKS
-    assert all(c.passed for c in checks), [c for c in checks if not c.passed]
-
-
 # --- the Gradio app -------------------------------------------------------------------------
 
 

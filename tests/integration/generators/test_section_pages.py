@@ -1,8 +1,9 @@
 """Pages built from sections (jobs/page_sections.py): every block kind renders the
 person's words exactly, in every layout, and the page passes every page check.
 
-The template path (no model) is used here; `test_cli_generate.py` runs the same jobs
-end to end with the real model on their Japanese samples, these use the English ones.
+The template path (no model) is used here, also through `generate` for every sectioned
+job's English sample; `test_cli_generate.py` runs some of them end to end with the real
+model on their Japanese samples.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from support_system.core.settings import PROJECT_ROOT
 from support_system.generators.base import GenerationContext
@@ -19,6 +21,7 @@ from support_system.generators.webpage.generator import WebpageGenerator, verbat
 from support_system.jobs.answers_file import validate_answers
 from support_system.jobs.catalogue import get_job, load_catalogue
 from support_system.jobs.definitions import Job
+from tests.helpers.generate_cli import DEAD_MODEL, run_generate
 
 SAMPLES = PROJECT_ROOT / "data" / "samples"
 pytestmark = pytest.mark.browser
@@ -153,22 +156,26 @@ def test_every_block_kind_shows_the_answers_exactly_and_passes_every_check(
 
 
 @pytest.mark.parametrize("job_id", sorted(j.id for j in load_catalogue().values() if j.sections))
-def test_each_sectioned_job_makes_a_checked_page_from_its_english_sample(
-    settings, tmp_path: Path, job_id: str
+def test_generate_makes_each_sectioned_job_from_its_english_sample(
+    settings, extra_models, tmp_path: Path, job_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = get_job(job_id)
-    layouts = job.templates
-    layout = layouts[sorted(load_catalogue()).index(job_id) % len(layouts)]  # all layouts
-    answers = validate_answers({**job.samples["en"], "layout": layout}, job, "en", base_dir=SAMPLES)
-    ctx = GenerationContext(job=job, answers=answers, lang="en", base_dir=SAMPLES)
-    generator = WebpageGenerator()
-    draft = generator.fallback(ctx, tmp_path / "page")
-    html = draft.main_file.read_text(encoding="utf-8")
-    failed = {c.name: c.messages for c in generator.check(ctx, draft) if not c.passed}
-    assert not failed
-    facts = verbatim_facts(job, answers)
-    assert len(facts) >= 8  # every answer the blocks show is held to "exactly as typed"
+    """`generate` on the English sample, on the template path: no model answers (a
+    server that refuses, no embedded rescue), so the page is the tested blocks with
+    standard sentences."""
+    monkeypatch.setenv("SUPPORT_SYSTEM_LLM__FALLBACK_MODELS", "[]")
+    extra_models([DEAD_MODEL])
+    out, report, answers, _ = run_generate(
+        tmp_path, job_id, "en", "en", "--model", DEAD_MODEL["name"], "--attempts", "1"
+    )
+    assert report["ok"] is True and report["fallback_used"] is True
+    assert {c["name"] for c in report["checks"]} >= {"html5lib", "vnu", "axe", "facts"}
+    assert all(c["passed"] for c in report["checks"])
+    html = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in html
+    facts = verbatim_facts(get_job(job_id), answers)
+    assert len(facts) >= 8  # every answer the blocks show is held to "exactly as typed"
+    for fact in facts:
+        assert str(escape(fact)) in html, fact
 
 
 def test_an_english_shop_page_keeps_currency_signs_and_decimals(settings, tmp_path: Path) -> None:

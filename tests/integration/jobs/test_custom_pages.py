@@ -24,6 +24,7 @@ from support_system.jobs.custom_jobs import load_custom_job
 from support_system.jobs.definitions import Job, QuestionType
 from support_system.jobs.page_planner import plan_custom_page
 from support_system.jobs.page_plans import is_custom
+from tests.helpers.generate_cli import DEAD_MODEL
 
 SAMPLES = PROJECT_ROOT / "data" / "samples"
 pytestmark = [pytest.mark.model, pytest.mark.browser]
@@ -61,15 +62,21 @@ def _answer(question: Any, lang: str) -> Any:
 
 
 @pytest.mark.parametrize(
-    ("request_text", "lang"),
+    ("request_text", "lang", "copy_by_model"),
     [
-        ("うちの猫の里親を探すページを作りたい", "ja"),
-        ("a page for our neighbourhood litter-picking group", "en"),
-        ("町の図書館ボランティアの募集ページ", "ja"),
+        ("うちの猫の里親を探すページを作りたい", "ja", True),
+        ("a page for our neighbourhood litter-picking group", "en", True),
+        ("町の図書館ボランティアの募集ページ", "ja", False),  # planned by the model all the same
     ],
 )
 def test_a_planned_page_is_answered_built_and_passes_every_check(
-    db, tmp_path: Path, request_text: str, lang: str
+    db,
+    extra_models,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request_text: str,
+    lang: str,
+    copy_by_model: bool,
 ) -> None:
     from support_system.data import repositories as repo
     from support_system.data.db import session_scope
@@ -87,8 +94,19 @@ def test_a_planned_page_is_answered_built_and_passes_every_check(
     answers = validate_answers(
         {k: v for k, v in raw.items() if v is not None}, job, lang, base_dir=SAMPLES
     )
+    copy_model = None
+    if not copy_by_model:  # the blocks and checks are what is tested; saves a model call
+        monkeypatch.setenv("SUPPORT_SYSTEM_LLM__FALLBACK_MODELS", "[]")
+        extra_models([DEAD_MODEL])
+        copy_model = DEAD_MODEL["name"]
     result = run_pipeline(
-        job, answers, tmp_path / "out", lang=lang, budget=Budget(attempts=2), base_dir=SAMPLES
+        job,
+        answers,
+        tmp_path / "out",
+        lang=lang,
+        model=copy_model,
+        budget=Budget(attempts=2),
+        base_dir=SAMPLES,
     )
     failed = {c.name: c.messages for c in result.checks if not c.passed}
     assert result.ok and not failed, failed

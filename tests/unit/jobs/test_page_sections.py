@@ -114,3 +114,25 @@ def test_only_webpage_jobs_have_sections() -> None:
     assert "only webpage jobs are built from sections" in _problems(
         [{"kind": "text", "source": "about"}], kind="program"
     )
+
+
+def test_a_plan_keeps_one_block_per_heading_and_one_button(settings) -> None:
+    """A small model repeats itself ("Photos" as a list and as a gallery): two landmarks
+    with one name fail axe's landmark-unique, so the repeat is left out."""
+    from support_system.jobs.page_plans import PagePlan, job_from_plan
+
+    plan = PagePlan.model_validate(
+        {
+            "title": "Lost cat",
+            "sections": [
+                {"kind": "text", "heading": "About her"},
+                {"kind": "list", "heading": "Photos"},
+                {"kind": "gallery", "heading": "photos "},
+                {"kind": "cta", "heading": "Call"},
+                {"kind": "cta", "heading": "Mail"},
+            ],
+        }
+    )
+    job = job_from_plan(plan, "find my cat", "en", "custom-0123456789ab")
+    assert [s.kind for s in job.sections] == ["text", "list", "cta"]
+    assert [q.required for q in job.questions if q.id.startswith("s")][:2] == [True, False]
