@@ -264,6 +264,39 @@ def ask_for_answers(
     return stream.result.parsed.model_dump(by_alias=True)
 
 
+def screen_answers(
+    job: Job,
+    questions: list[Question],
+    proposed: dict[str, str],
+    person_words: str,
+    language: str,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The model's proposed answers that pass the wizard's own validation and were said
+    by the person: (question id → raw answer, in question order; question id → why one
+    was rejected). Questions are walked in order, so show_if sees the answers before it."""
+    kept: dict[str, str] = {}
+    rejected: dict[str, str] = {}
+    answers: dict[str, Any] = {}
+    for question in questions:
+        raw = proposed.get(question.id)
+        if raw is None or not raw.strip():
+            continue
+        if question.id not in {q.id for q in visible_questions(job, answers)}:
+            continue
+        try:  # the wizard's own validation, then: did the person really say it?
+            value = validate_answer(question, raw, language, answers=answers)
+        except AnswerInvalid as invalid:
+            rejected[question.id] = f"invalid: {invalid.reason_text('en')}"
+            continue
+        problem = ungrounded(question, raw, value, person_words) if value is not None else "empty"
+        if problem:
+            rejected[question.id] = problem
+            continue
+        answers[question.id] = value
+        kept[question.id] = raw
+    return kept, rejected
+
+
 def _max_tokens(questions: list[Question]) -> int:
     return 20 + TOKENS_PER_QUESTION * len(questions)
 
@@ -288,26 +321,12 @@ def handover(
         )
         proposed, error = {}, failure
     session_id = wizard.start(user_id, job.id, language).id
+    kept, rejected = screen_answers(job, questions, proposed, person_words, language)
     filled: dict[str, Any] = {}
-    rejected: dict[str, str] = {}
     answers: dict[str, Any] = {}
-    for question in questions:  # in order, so show_if sees the answers before it
-        raw = proposed.get(question.id)
-        if raw is None or not raw.strip():
-            continue
-        if question.id not in {q.id for q in visible_questions(job, answers)}:
-            continue
-        try:  # the wizard's own validation, then: did the person really say it?
-            value = validate_answer(question, raw, language, answers=answers)
-        except AnswerInvalid as invalid:
-            rejected[question.id] = f"invalid: {invalid.reason_text('en')}"
-            continue
-        problem = ungrounded(question, raw, value, person_words) if value is not None else "empty"
-        if problem:
-            rejected[question.id] = problem
-            continue
-        answers = wizard.answer(session_id, question.id, raw, language).answers
-        filled[question.id] = answers[question.id]
+    for question_id, raw in kept.items():  # in question order
+        answers = wizard.answer(session_id, question_id, raw, language).answers
+        filled[question_id] = answers[question_id]
     unfilled = [q.id for q in visible_questions(job, answers) if q.id not in filled]
     record_event(
         conversation_id,
@@ -353,26 +372,7 @@ def grounded_answers(
     except ModelError as failure:
         log.warning("grounded_answers_model_failed", job=job.id, error=type(failure).__name__)
         return {}, {}, failure
-    kept: dict[str, str] = {}
-    rejected: dict[str, str] = {}
-    answers: dict[str, Any] = {}
-    for question in questions:  # in order, so show_if sees the answers before it
-        raw = proposed.get(question.id)
-        if raw is None or not raw.strip():
-            continue
-        if question.id not in {q.id for q in visible_questions(job, answers)}:
-            continue
-        try:
-            value = validate_answer(question, raw, language, answers=answers)
-        except AnswerInvalid as invalid:
-            rejected[question.id] = f"invalid: {invalid.reason_text('en')}"
-            continue
-        problem = ungrounded(question, raw, value, person_words) if value is not None else "empty"
-        if problem:
-            rejected[question.id] = problem
-            continue
-        answers[question.id] = value
-        kept[question.id] = raw
+    kept, rejected = screen_answers(job, questions, proposed, person_words, language)
     return kept, rejected, None
 
 
