@@ -21,7 +21,17 @@ def generate(
     ] = None,
     request: Annotated[
         str | None,
-        typer.Option("--request", help="What you want, in your words: plans a page for it."),
+        typer.Option(
+            "--request", help="What you want, in your words: plans a page or a program for it."
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="With --request: plan a 'page' or a 'program' (made from your examples); "
+            "default: what the request is understood as.",
+        ),
     ] = None,
     plan: Annotated[
         bool,
@@ -39,9 +49,10 @@ def generate(
 ) -> None:
     """Make the artifact for JOB from ANSWERS into OUT, check it, and write result.json.
 
-    With --request instead of --job, a page is planned for the request first (a custom
-    page, stored so that `--job <its id>` finds it later); --plan prints that job's
-    questions as YAML, for a script to answer, and makes nothing yet.
+    With --request instead of --job, a page or a program (made from your examples) is
+    planned for the request first (a custom job, stored so that `--job <its id>` finds
+    it later); --plan prints that job's questions as YAML, for a script to answer, and
+    makes nothing yet.
 
     Exit code 0 only when every check passed (and, for programs and charts, the run on
     your files succeeded); 1 when the result is there but a check failed; 2 on bad input.
@@ -53,8 +64,10 @@ def generate(
     language = lang or get_settings().language
     if (job is None) == (request is None) or (plan and request is None):
         _usage_error(t("generate.job_or_request", language))
+    if kind not in (None, "page", "program"):
+        _usage_error(t("generate.kind", language, kind=kind))
     if request is not None:
-        job_spec = _planned_job(request, language, model)
+        job_spec = _planned_job(request, language, model, kind or _kind_of(request, language))
         if plan:
             typer.echo(questions_yaml(job_spec, language), nl=False)
             return
@@ -121,15 +134,50 @@ def _usage_error(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _planned_job(request: str, language: str, model: str | None) -> Job:
-    """A custom page planned for `request` as the local user's; says who planned it."""
+def _kind_of(request: str, language: str) -> str:
+    """ "program" when the request is understood as a program (outside the catalogue or
+    like one of its programs), else "page" (the ranking alone: no model call)."""
+    from support_system.intake import understand
+    from support_system.intake.routes import CUSTOM_PROGRAM
+    from support_system.jobs.catalogue import get_job
+
+    understood = understand(request, language, use_model=False)
+    if understood.route == CUSTOM_PROGRAM:
+        return "program"
+    if understood.job_id and get_job(understood.job_id).kind == "program":
+        return "program"
+    return "page"
+
+
+def _planned_job(request: str, language: str, model: str | None, kind: str) -> Job:
+    """A custom page or program planned for `request` as the local user's; says who
+    planned it and what was planned."""
     from support_system.data import repositories as repo
     from support_system.data.db import session_scope
+
+    with session_scope() as session:
+        user_id = repo.ensure_local_user(session).id
+    if kind == "program":
+        from support_system.jobs.program_planner import plan_custom_program
+
+        typer.echo(t("generate.planning_program", language), err=True)
+        program = plan_custom_program(request, language, user_id=user_id, model=model)
+        key = "generate.planned_program" if program.model else "generate.planned_program_standard"
+        source = t(f"custom_program.kind.{program.spec.input}", language)
+        result = t(f"custom_program.kind.{program.spec.output}", language)
+        message = t(
+            key,
+            language,
+            job=program.job.id,
+            model=program.model or "",
+            source=source,
+            result=result,
+        )
+        typer.echo(message, err=True)
+        return program.job
     from support_system.jobs.page_planner import plan_custom_page
 
     typer.echo(t("generate.planning", language), err=True)
-    with session_scope() as session:
-        user_id = repo.ensure_local_user(session).id
     planned = plan_custom_page(request, language, user_id=user_id, model=model)
     key = "generate.planned" if planned.model else "generate.planned_standard"
     typer.echo(t(key, language, job=planned.job.id, model=planned.model or ""), err=True)
@@ -152,5 +200,8 @@ def questions_yaml(job: Job, language: str) -> str:
         if question.choices:
             entry["choices"] = [c.value for c in question.choices]
         questions.append(entry)
-    document = {"job": job.id, "title": job.title.get(language), "questions": questions}
+    document: dict[str, Any] = {"job": job.id, "title": job.title.get(language)}
+    if job.program is not None:  # a program made by example: what it takes and gives
+        document["program"] = {"input": job.program.input, "output": job.program.output}
+    document["questions"] = questions
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)

@@ -233,6 +233,23 @@ class CustomPageSettings(BaseModel):
     )
 
 
+class CustomProgramSettings(BaseModel):
+    """How a program made by example is planned and written
+    (support_system/jobs/program_planner.py, support_system/generators/program/by_example.py)."""
+
+    planner_model: str | None = Field(
+        None, description="Plans the program's input and output; null = the default model."
+    )
+    models: list[str] = Field(
+        default_factory=lambda: ["qwen2.5-coder-1.5b"],
+        description="Stronger models tried in order after the chosen (default) model's "
+        "attempts failed the examples' tests.",
+    )
+    attempts_per_model: int = Field(
+        2, ge=1, le=5, description="Attempts (first try plus repairs) before the next model."
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable about one installation."""
 
@@ -262,6 +279,7 @@ class Settings(BaseSettings):
     rag: RAGSettings = Field(default_factory=RAGSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     custom_pages: CustomPageSettings = Field(default_factory=CustomPageSettings)
+    custom_programs: CustomProgramSettings = Field(default_factory=CustomProgramSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
 
     @field_validator("state_dir", "models_file", "prompts_dir", "jobs_dir", "model_dir")

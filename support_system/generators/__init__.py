@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 def get_generator(name: str) -> Generator:
-    """The generator for a job's `generator` field ("webpage", "program", "chart")."""
+    """The generator for a job's `generator` field ("webpage", "program", "chart", or
+    "example-program": a program made from the person's examples)."""
     if name == "webpage":
         from support_system.generators.webpage.generator import WebpageGenerator
 
@@ -24,6 +25,10 @@ def get_generator(name: str) -> Generator:
         from support_system.generators.program import ProgramGenerator
 
         return ProgramGenerator()
+    if name == "example-program":
+        from support_system.generators.program.by_example import ExampleProgramGenerator
+
+        return ExampleProgramGenerator()
     if name == "chart":
         from support_system.generators.chart import ChartGenerator
 

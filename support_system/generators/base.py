@@ -82,8 +82,14 @@ class Generator(Protocol):
         """Make one candidate with the model's help (may raise ModelError)."""
         ...
 
-    def fallback(self, ctx: GenerationContext, out_dir: Path) -> Draft:
-        """The tested template filled with the answers only: no model, always valid."""
+    def fallback(self, ctx: GenerationContext, out_dir: Path) -> Draft | None:
+        """The tested template filled with the answers only: no model, always valid.
+
+        None when there is no such template (a program made by example): the pipeline
+        then delivers nothing and says what failed, rather than something that only
+        pretends to work. Such a generator may add `describe_failure(ctx, checks) ->
+        list[str]`, the last attempt's failures in the person's words.
+        """
         ...
 
     def check(self, ctx: GenerationContext, draft: Draft) -> list[CheckResult]:

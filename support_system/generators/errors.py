@@ -38,3 +38,11 @@ class InputMissing(SupportSystemError):
     def __init__(self, path: Path) -> None:
         super().__init__(str(path), path=str(path))
         self.path = path
+
+
+class ExampleProblem(SupportSystemError):
+    """An example of a program made by example cannot become a test (a file name outside
+    the folder, no example at all); `detail` says which and why, in English for the model
+    and the log, and the person reads it inside the translated message."""
+
+    message_key = "custom_program.failure.examples"

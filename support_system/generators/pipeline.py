@@ -83,6 +83,8 @@ class PipelineResult:
     execution_id: int | None = None
     cancelled: bool = False
     sources: list[str] = field(default_factory=list)  # knowledge-base documents used
+    # What this version was made from: "go back to this version" restores it.
+    answers: dict[str, Any] = field(default_factory=dict)
 
     @property
     def models(self) -> list[str]:
@@ -123,7 +125,13 @@ class PipelineResult:
             "seconds": round(self.seconds, 2),
             "execution_id": self.execution_id,
             "cancelled": self.cancelled,
+            "answers": _json_safe(self.answers),
         }
+
+
+def _json_safe(value: Any) -> Any:
+    """Answers as JSON (a file answer may be a Path)."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
 class _Recorder:
@@ -361,10 +369,16 @@ def run_pipeline(
         explanation: str | None = None
         not_customised: list[str] = []
         if winner is None:
-            notify("fallback", {"reason": stop_reason})
             ctx.feedback = []
+            template = generator.fallback(ctx, Path(scratch) / "template")
+            if template is None:  # nothing tested to deliver: say what failed, make nothing
+                return _nothing_made(
+                    generator, ctx, out_dir, attempts, stop_reason, started, recorder,
+                    (session_id, project_id), notify,
+                )  # fmt: skip
+            notify("fallback", {"reason": stop_reason})
             template_started = time.monotonic()
-            winner = generator.fallback(ctx, Path(scratch) / "template")
+            winner = template
             winner_checks = generator.check(ctx, winner)
             report = AttemptReport(
                 number=len(attempts) + 1,
@@ -407,6 +421,7 @@ def run_pipeline(
         outputs=_list_outputs(out_dir / OUTPUT_DIR, out_dir),
         seconds=time.monotonic() - started,
         execution_id=recorder.execution_id,
+        answers=ctx.answers,
     )
     recorder.finish(result, session_id, project_id)
     _write_result(result)
@@ -454,6 +469,57 @@ def _cancelled(
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_result(result)
     notify("cancelled", {})
+    return result
+
+
+def _nothing_made(
+    generator: Generator,
+    ctx: GenerationContext,
+    out_dir: Path,
+    attempts: list[AttemptReport],
+    stop_reason: str,
+    started: float,
+    recorder: _Recorder,
+    where: tuple[int | None, int | None],
+    notify: Progress,
+) -> PipelineResult:
+    """No candidate passed and the generator has no tested template (a program made by
+    example): nothing is delivered as working. The result keeps every attempt, and its
+    explanation says plainly why the model stopped and what failed last (the generator's
+    `describe_failure`, else the failed checks' first messages)."""
+    last = attempts[-1].checks if attempts else []
+    describe = getattr(generator, "describe_failure", None)
+    if describe is not None:
+        failures = describe(ctx, last)
+    else:
+        failures = [f"{c.name}: {m}" for c in last if not c.passed for m in c.messages[:3]]
+    explanation = t(
+        "generate.nothing_made",
+        ctx.lang,
+        reason=stop_reason or t("generate.reason_unknown", ctx.lang),
+        failures="\n".join(f"- {line}" for line in failures) or "-",
+    )
+    notify("nothing_made", {"reason": stop_reason, "failures": failures})
+    result = PipelineResult(
+        job_id=ctx.job.id,
+        lang=ctx.lang,
+        ok=False,
+        out_dir=out_dir,
+        main_file=None,
+        attempts=attempts,
+        checks=[c for c in last if not c.passed],
+        fallback_used=False,
+        explanation=explanation,
+        not_customised=[],
+        run=None,
+        outputs=[],
+        seconds=time.monotonic() - started,
+        execution_id=recorder.execution_id,
+    )
+    recorder.finish(result, *where)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_result(result)
+    notify("done", {"ok": False})
     return result
 
 

@@ -299,6 +299,10 @@ def _records(question: Question, raw: Any, ctx: AnswerContext) -> list[dict[str,
                 record[f.id] = number
             elif f.type == "price":
                 record[f.id] = _price(question, cell, row_number, f.label.model_dump())
+            elif f.type == "long_text":
+                text = str(cell).replace("\r\n", "\n").strip("\n")
+                # Typed one row per line, a line break inside the cell is written "\n".
+                record[f.id] = text if "\n" in text else text.replace("\\n", "\n")
             else:
                 record[f.id] = re.sub(r"\s*\n\s*", " ", str(cell).strip())
         records.append(record)

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from support_system.core.languages import LANGUAGES, Text, supported
 from support_system.jobs.page_sections import Section, section_problems
+from support_system.jobs.program_specs import ProgramSpec
 
 KIND_ORDER = ("webpage", "program", "data")
 
@@ -61,7 +62,8 @@ class RecordField(_Strict):
     label: Text
     # "price" keeps the person's text ("$12.50", "1,200円") and only checks it holds a
     # number: a page must show a price exactly as given, currency sign and decimals too.
-    type: Literal["text", "number", "price"] = "text"  # noqa: A003
+    # "long_text" keeps its line breaks (a file's content in a program's example).
+    type: Literal["text", "long_text", "number", "price"] = "text"  # noqa: A003
     required: bool = True
     example: Text | None = None
 
@@ -175,6 +177,8 @@ class Job(_Strict):
     checks: list[str] = []
     # A page built from tested blocks (see jobs.page_sections) instead of its own layout.
     sections: list[Section] = []
+    # A program made by example (jobs.program_plans): what it takes and gives.
+    program: ProgramSpec | None = None
 
     def question(self, qid: str) -> Question:
         """The question with id `qid` (KeyError if the job has none)."""
@@ -192,12 +196,17 @@ class Job(_Strict):
 
 
 LAYOUT_QUESTION = "layout"  # its choices pick one of the job's `templates`
+CHANGES_KEY = "_changes"
+"""Where a session's change requests after a preview live in its answers (`jobs.changes`);
+never a question id, which starts with a letter."""
 
 
 def _structure_problems(job: Job) -> list[str]:
     problems: list[str] = []
     if job.sections and job.kind != "webpage":
         problems.append("sections: only webpage jobs are built from sections")
+    if job.program is not None and job.kind != "program":
+        problems.append("program: only program jobs have a program spec")
     by_id = {q.id: q for q in job.questions}
     for index, section in enumerate(job.sections):
         problems += section_problems(index, section, by_id)

@@ -17,3 +17,9 @@ class ProjectNameInvalid(SupportSystemError):
 
 class ProjectNotFound(NotFound):
     """No project with this id (a programming error or a stale page, not a person's mistake)."""
+
+
+class VersionNotFound(NotFound):
+    """A version to go back to whose files or recorded answers are gone."""
+
+    message_key = "errors.version_not_found"

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from support_system.jobs.definitions import Job, Question
+from support_system.jobs.definitions import CHANGES_KEY, Job, Question
 
 SKIPPED = None
 """The stored value of a question that was shown and skipped (see the module doc)."""
@@ -75,9 +75,15 @@ def progress(job: Job, answers: Mapping[str, Any]) -> tuple[int, int]:
 
 
 def effective_answers(job: Job, answers: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """What a generator should use: visible questions only; skipped/unasked → default (or None)."""
+    """What a generator should use: visible questions only; skipped/unasked → default (or None).
+
+    The change requests made after a preview (`jobs.changes`) travel along: they are part
+    of what every later version is made from.
+    """
     result: dict[str, Any] = {}
     for question in visible_questions(job, answers):
         value = answers.get(question.id)
         result[question.id] = question.default_for(lang) if value is None else value
+    if answers.get(CHANGES_KEY):
+        result[CHANGES_KEY] = answers[CHANGES_KEY]
     return result

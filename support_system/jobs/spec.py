@@ -23,14 +23,24 @@ def _number(value: Any) -> str:
     return str(value)
 
 
+def _cell(field_type: str, value: Any) -> str:
+    """A records cell as typed: empty for a skipped optional field, and a line break in a
+    long text written "\\n" (one row per line; `jobs.answers` reads it back)."""
+    if value is None:
+        return ""
+    text = _number(value)
+    return text.replace("\n", "\\n") if field_type == "long_text" else text
+
+
 def answer_text(question: Question, value: Any, lang: str) -> str:
     """A saved answer as the text a person would type for it ('' when there is none)."""
     if value is None:
         return ""
     kind = question.type
     if kind == QuestionType.RECORDS:
-        ids = [f.id for f in question.fields]
-        return "\n".join(", ".join(_number(row.get(i, "")) for i in ids) for row in value)
+        return "\n".join(
+            ", ".join(_cell(f.type, row.get(f.id)) for f in question.fields) for row in value
+        )
     if kind == QuestionType.LIST:
         return "\n".join(str(item) for item in value)
     if kind == QuestionType.MULTI_CHOICE:

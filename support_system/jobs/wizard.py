@@ -30,6 +30,7 @@ from support_system.data.repositories import (
     create_wizard_session,
     get_wizard_session,
     recent_in_progress,
+    replace_answers,
     save_answer,
 )
 from support_system.data.schema import WizardSession, WizardStatus
@@ -144,6 +145,17 @@ def _save(session_id: int, question_id: str, value: Any) -> WizardState:
             session, session_id, question_id, value, _cursor(job, next_question(job, after))
         )
         return _state(row)
+
+
+def restore_answers(session_id: int, answers: dict[str, Any]) -> WizardState:
+    """Put back every answer of an earlier version (`jobs.versions.restore_version`)."""
+    with session_scope() as session:
+        return _state(replace_answers(session, session_id, answers))
+
+
+def set_value(session_id: int, key: str, value: Any) -> WizardState:
+    """Save an already checked value (a reordered list, the session's change notes)."""
+    return _save(session_id, key, value)
 
 
 def answer(

@@ -141,6 +141,17 @@ if understood is not None:
                 go("questions")
     elif understood.route == CUSTOM_PROGRAM:
         st.info(f"{understood.reason.get(lang)}\n\n{t('intake.home.custom_program', lang)}")
+        if st.button(t("intake.home.make_program", lang), key="suggest-program", type="primary"):
+            from support_system.jobs.program_planner import start_custom_program  # asks a model
+
+            try:
+                with st.spinner(t("intake.home.planning_program", lang)):
+                    _, session_id = start_custom_program(understood.request, lang, user_id())
+            except SupportSystemError as error:
+                st.error(error.message(lang), icon="⚠️")
+            else:
+                open_session(session_id)
+                go("questions")
     elif understood.route == NOT_POSSIBLE:
         kinds = "\n".join(
             f"- {t(f'intake.home.kind_{kind}', lang)}" for kind in ("webpage", "program", "data")

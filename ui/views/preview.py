@@ -28,8 +28,15 @@ from support_system.generators.runs import (
     was_interrupted,
 )
 from support_system.jobs import wizard, workspace
+from support_system.jobs.changes import (
+    MAX_REQUEST,
+    MAX_SECTION_TEXT,
+    describe_plan,
+    request_change,
+)
 from support_system.jobs.definitions import LAYOUT_QUESTION
 from support_system.jobs.tables import read_table
+from support_system.jobs.versions import restore_version, versions
 from support_system.publishing.preview import load_preview
 
 lang: str = st.session_state.get("lang", get_settings().language)
@@ -157,6 +164,127 @@ else:
         except (OSError, SupportSystemError, pd.errors.ParserError):
             st.caption(t("ui.preview.output_unreadable", lang))
 
+
+MAX_VERSIONS_SHOWN = 10  # older versions stay on disk, just not listed
+
+
+def _change(request: str, section_text: str | None = None) -> None:
+    """Plan and save one change request; make the next version when something changed."""
+    plan = request_change(
+        session_id, request, lang, section_text=section_text, model=effective_model(preferences())
+    )
+    if plan.needs_text is not None:
+        st.session_state["change_pending"] = (request, plan.needs_text)
+        st.rerun()
+    st.session_state.pop("change_pending", None)
+    if plan.edit_instead is not None:
+        st.session_state["change_notice"] = ("edit", [plan.edit_instead])
+        st.rerun()
+    if plan.is_empty:
+        st.session_state["change_notice"] = ("warning", [t("changes.nothing", lang)])
+        st.rerun()
+    lines = [t("changes.made", lang), *(f"- {line}" for line in describe_plan(job, plan, lang))]
+    if plan.model_error is not None:
+        lines.append(t("changes.model_down", lang))
+    st.session_state["change_notice"] = ("info", lines)
+    _make()
+
+
+def _change_form() -> None:
+    """A change in the person's words ("friendlier", "add a section about parking")."""
+    st.header(t("changes.heading", lang), anchor=False)
+    notice = st.session_state.get("change_notice")
+    if notice is not None and notice[0] == "edit":  # kept until the button is used
+        question = job.question(notice[1])
+        st.warning(t("changes.edit_list", lang, question=question.label.get(lang)))
+        if st.button(t("changes.edit_button", lang, question=question.label.get(lang))):
+            st.session_state.pop("change_notice", None)
+            wizard.go_to(session_id, question.id)
+            go("questions")
+    elif notice is not None:
+        st.session_state.pop("change_notice", None)
+        kind, lines = notice
+        (st.info if kind == "info" else st.warning)("\n".join(lines))
+    pending = st.session_state.get("change_pending")
+    if pending is not None:
+        request, heading = pending
+        with st.form("section-form", enter_to_submit=False, border=False):
+            text = st.text_area(
+                t("changes.section_field", lang, heading=heading),
+                help=t("changes.section_help", lang),
+                max_chars=MAX_SECTION_TEXT,
+            )
+            add = st.form_submit_button(t("changes.section_submit", lang), type="primary")
+        if st.button(t("changes.section_cancel", lang), key="section-cancel"):
+            st.session_state.pop("change_pending", None)
+            st.rerun()
+        if add:
+            if text.strip():
+                _change(request, text)
+            else:
+                st.warning(t("changes.empty", lang))
+        return
+    with st.form("change-form", enter_to_submit=True, border=False):
+        request = st.text_input(
+            t("changes.field", lang), help=t("changes.help", lang), max_chars=MAX_REQUEST
+        )
+        asked = st.form_submit_button(t("changes.submit", lang))
+    if asked:
+        if request.strip():
+            _change(request)
+        else:
+            st.warning(t("changes.empty", lang))
+
+
+def _restore(version: int) -> None:
+    try:
+        restored = restore_version(session_id, version)
+    except SupportSystemError as error:
+        st.error(error.message(lang))
+        return
+    st.session_state["change_notice"] = (
+        "info",
+        [t("changes.restored", lang, version=version, new=restored.version)],
+    )
+    st.rerun()
+
+
+def _versions() -> None:
+    """Every version, newest first, each one can be brought back (nothing is deleted)."""
+    found = versions(session_id)
+    if len(found) < 2:
+        return
+    st.header(t("changes.versions_heading", lang), anchor=False)
+    previous = found[1]
+    if previous.restorable and st.button(t("changes.undo", lang), key="undo"):
+        _restore(previous.version)
+    for number, info in enumerate(found[:MAX_VERSIONS_SHOWN]):
+        status = t("changes.version_ok" if info.checks_passed else "changes.version_not_ok", lang)
+        parts = [
+            t(
+                "changes.version_line",
+                lang,
+                version=info.version,
+                when=info.created_at.strftime("%Y-%m-%d %H:%M"),
+                status=status,
+            )
+        ]
+        if info.restored_from is not None:
+            parts.append(t("changes.version_restored", lang, version=info.restored_from))
+        if info.change:
+            parts.append(t("changes.version_change", lang, change=info.change))
+        cols = st.columns([3, 1])
+        cols[0].markdown(
+            " · ".join(parts) + (f" {t('changes.current', lang)}" if number == 0 else "")
+        )
+        if number > 0 and info.restorable:
+            with cols[1]:
+                if st.button(
+                    t("changes.restore", lang, version=info.version), key=f"restore-{info.version}"
+                ):
+                    _restore(info.version)
+
+
 st.header(t("ui.preview.changes_heading", lang), anchor=False)
 layout = next((q for q in job.questions if q.id == LAYOUT_QUESTION), None)
 cols = st.columns(3)
@@ -173,6 +301,9 @@ if layout is not None:
 with cols[2]:
     if st.button(t("ui.preview.again", lang), key="again"):
         _make()
+
+_change_form()
+_versions()
 
 st.divider()
 nav = st.columns(2)

@@ -73,6 +73,7 @@ from support_system.data.repositories.wizard import (
     create_wizard_session,
     get_wizard_session,
     recent_in_progress,
+    replace_answers,
     save_answer,
 )
 
@@ -119,6 +120,7 @@ __all__ = [
     "record_substep",
     "record_usage",
     "usage_per_model_since",
+    "replace_answers",
     "save_answer",
     "save_api_key",
     "session_artifacts",

@@ -47,6 +47,21 @@ def save_answer(
     return wizard
 
 
+def replace_answers(
+    session: Session, wizard_session_id: int, answers: dict[str, Any]
+) -> WizardSession:
+    """Put back a whole set of answers (an earlier version's), the cursor at the start."""
+    wizard = session.get(
+        WizardSession, wizard_session_id, with_for_update=True, populate_existing=True
+    )
+    if wizard is None:
+        raise NotFound(f"wizard session {wizard_session_id} does not exist")
+    wizard.answers = dict(answers)
+    wizard.current_step = 0
+    session.flush()
+    return wizard
+
+
 def get_wizard_session(
     session: Session, wizard_session_id: int, *, lock: bool = False
 ) -> WizardSession | None:

@@ -50,6 +50,7 @@ from support_system.generators.program.texts import (
     screen_texts,
 )
 from support_system.generators.sandbox import SandboxLimits, run_sandboxed
+from support_system.jobs.changes import change_notes
 
 log = get_logger(__name__)
 
@@ -58,6 +59,10 @@ TEST_LIMITS = SandboxLimits(wall_seconds=240, cpu_seconds=240, memory_mb=4096)
 RUN_LIMITS = SandboxLimits(wall_seconds=120, cpu_seconds=120, memory_mb=4096)
 PYTEST_ARGV = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", "--tb=short",
                "tests/"]  # fmt: skip
+# The generated tests need pytest alone. Without this, pytest loads every plugin
+# installed beside the app (schemathesis, locust, hypothesis, …): about 3.5 s of each
+# check, paid by the person on every attempt.
+PYTEST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 MAX_MESSAGES = 20
 _SUMMARY_LINE = re.compile(r"^(FAILED|ERROR) ")
 
@@ -82,6 +87,7 @@ class ProgramGenerator:
                 job_title=ctx.job.title.get(ctx.lang),
                 facts=_facts_for_prompt(settings),
                 defaults=json.dumps(defaults, ensure_ascii=False),
+                changes="\n".join(f"- {note}" for note in change_notes(ctx.answers)),
                 feedback=feedback_text(ctx.feedback),
             ),
             ProgramTexts,
@@ -211,18 +217,23 @@ class ProgramGenerator:
         return CheckResult("run", result.ok, messages, _since(started))
 
 
-def run_generated_tests(root: Path) -> CheckResult:
+def run_generated_tests(
+    root: Path,
+    argv: list[str] = PYTEST_ARGV,
+    limits: SandboxLimits = TEST_LIMITS,
+) -> CheckResult:
     """`pytest` on a copy of the program folder inside the sandbox → CheckResult "tests".
 
     Messages are pytest's own "FAILED tests/test_program.py::test_x - AssertionError: …"
     lines (exact, and short enough for a repair prompt); when pytest could not even
-    collect the tests, the tail of its output instead.
+    collect the tests, the tail of its output instead. `argv` and `limits` let a
+    generator ask for more (e.g. `-vv`: untruncated messages) or less.
     """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="support-system-tests-") as scratch:
         workdir = Path(scratch) / "work"
         inputs: dict[str, Path | bytes | str] = {entry.name: entry for entry in root.iterdir()}
-        result = run_sandboxed(PYTEST_ARGV, workdir=workdir, inputs=inputs, limits=TEST_LIMITS)
+        result = run_sandboxed(argv, workdir=workdir, inputs=inputs, limits=limits, env=PYTEST_ENV)
     if result.ok:
         summary = _lines(result.stdout)[-1:]
         return CheckResult("tests", True, summary, _since(started))

@@ -33,7 +33,8 @@ from support_system.generators.checks import html as html_checks
 from support_system.generators.facts import facts_check
 from support_system.generators.webpage.sections import build_blocks, section_facts
 from support_system.generators.webpage.values import number_text, photo_src, price_text
-from support_system.jobs.definitions import Job
+from support_system.jobs.changes import added_sections, change_notes
+from support_system.jobs.definitions import CHANGES_KEY, Job
 from support_system.jobs.page_plans import is_custom
 from support_system.rag.context import passages_text, source_labels
 
@@ -100,7 +101,7 @@ def page_facts(answers: dict[str, Any]) -> list[str]:
 def _facts_for_prompt(answers: dict[str, Any]) -> str:
     lines = []
     for key, value in answers.items():
-        if key in {"photo", "color", "layout"}:
+        if key in {"photo", "color", "layout", CHANGES_KEY}:
             continue
         if isinstance(value, list):
             value = "; ".join(
@@ -130,6 +131,7 @@ class WebpageGenerator:
                 job_title=ctx.job.title.get(ctx.lang),
                 facts=_facts_for_prompt(ctx.answers),
                 knowledge=passages_text(ctx.knowledge),
+                changes="\n".join(f"- {note}" for note in change_notes(ctx.answers)),
                 feedback=feedback,
             ),
             PageCopy,
@@ -213,6 +215,11 @@ def _escape(value: str) -> str:
 
 def verbatim_facts(job: Job, answers: dict[str, Any]) -> list[str]:
     """The user facts a page must show exactly as typed (names, addresses, prices…)."""
+    added = [text for s in added_sections(answers) for text in (s.heading, s.body)]
+    return _job_facts(job, answers) + added
+
+
+def _job_facts(job: Job, answers: dict[str, Any]) -> list[str]:
     job_id = job.id
     if job.sections:
         heading = [str(answers.get(k) or "") for k in ("name", "title", "tagline", "headline")]
@@ -273,6 +280,7 @@ def render_page(
         copy=copy,
         photo_src=photo_src(answers.get("photo"), base_dir),
         blocks=build_blocks(job, answers, lang, base_dir) if job.sections else [],
+        added_sections=added_sections(answers),
     )
     return html
 
