@@ -111,7 +111,9 @@ def _program_answers(job: Any, entry: dict[str, Any], folder: Path) -> dict[str,
         answers[SOURCE] = _side(entry["input"], "text", folder, "input")
     for number, (given, expected) in enumerate(entry["examples"], start=1):
         input_id, output_id = example_ids(number)
-        answers[input_id] = _side(given, spec.input, folder, f"example{number}")
+        # An example folder is typed as its files (name, content), not a path.
+        example_kind = "files" if spec.input == "folder" else spec.input
+        answers[input_id] = _side(given, example_kind, folder, f"example{number}")
         answers[output_id] = _side(expected, spec.output, folder, f"expected{number}")
     return answers
 
@@ -282,7 +284,8 @@ def main() -> None:
             flush=True,
         )
         if not row["ok"]:
-            print(f"     why: {(row.get('why') or '').strip()[:400]}", flush=True)
+            why = " / ".join(line.strip() for line in (row.get("why") or "").splitlines())
+            print(f"     why: {why[:500]}", flush=True)
         if out is not None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             out.flush()

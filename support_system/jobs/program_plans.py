@@ -135,14 +135,34 @@ _TABLE_CUES = re.compile(r"csv|excel|xlsx|spreadsheet|table|column|表|列|エ�
 _FOLDER_CUES = re.compile(r"folder|directory|files\b|フォルダ|ファイル.*(全部|すべて|一覧)", re.I)
 
 
+# A request to change a table's rows or columns wants a table back ("keep only the rows
+# where…", 「列の空白を取り除く」), unless it asks for a figure ("how many", 「合計は」).
+_TABLE_CHANGE_CUES = re.compile(
+    r"\brows?\b|\bcolumns?\b|\bsort|\bkeep only|\bremove|\badd a|行|列|並べ|残す|取り除|消す|追加",
+    re.I,
+)
+_FIGURE_CUES = re.compile(
+    r"how many|how much|\bcount\b|\btotal\b|\bsum\b|average|何件|何個|いくつ|合計は|平均|数を数え",
+    re.I,
+)
+
+
 def grounded_spec(spec: ProgramSpec, request: str) -> ProgramSpec:
-    """The model's spec with its input kind corrected where the request names it: a
-    small model often plans "text" for "my sales CSV" (measured with the 0.5B model),
-    and the person's own words about their input are the better evidence."""
+    """The model's spec with its kinds corrected where the request names them: a small
+    model often plans "text" for "my sales CSV", or a text result for "keep only the
+    rows where …" (measured with the 0.5B model, bench/open_requests.py's tune part),
+    and the person's own words about their input and result are the better evidence."""
     if _FOLDER_CUES.search(request) and spec.input != "folder":
-        return spec.model_copy(update={"input": "folder"})
-    if _TABLE_CUES.search(request) and spec.input == "text":
-        return spec.model_copy(update={"input": "table"})
+        spec = spec.model_copy(update={"input": "folder"})
+    elif _TABLE_CUES.search(request) and spec.input == "text":
+        spec = spec.model_copy(update={"input": "table"})
+    if (
+        spec.input == "table"
+        and spec.output == "text"
+        and _TABLE_CHANGE_CUES.search(request)
+        and not _FIGURE_CUES.search(request)
+    ):
+        spec = spec.model_copy(update={"output": "table"})
     return spec
 
 

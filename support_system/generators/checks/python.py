@@ -32,6 +32,18 @@ RUFF_SELECT: tuple[str, ...] = ("E9", "F", "B", "PLE")
 RUFF_IGNORE: tuple[str, ...] = ("F401", "F841", "F541", "B007", "B008", "B904", "B905", "B028")
 
 
+def check_ast_files(paths: list[Path], root: Path) -> CheckResult:
+    """`check_ast` on every file of a generated program, as one result (names relative
+    to `root`, so a message says which file)."""
+    results = [check_ast(path, filename=path.relative_to(root).as_posix()) for path in paths]
+    return CheckResult(
+        "ast",
+        all(r.passed for r in results),
+        [m for r in results for m in r.messages],
+        round(sum(r.seconds for r in results), 3),
+    )
+
+
 def check_ast(path_or_source: str | Path, *, filename: str | None = None) -> CheckResult:
     """Compile the program (a Path is read; a str is the source itself).
 

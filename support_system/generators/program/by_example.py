@@ -32,7 +32,7 @@ from support_system.analysis.code_policy import inspect_code
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.generators.base import CheckResult, Draft, GenerationContext
-from support_system.generators.checks.python import check_ast, check_ruff
+from support_system.generators.checks.python import check_ast_files, check_ruff
 from support_system.generators.errors import ExampleProblem
 from support_system.generators.program import skeleton
 from support_system.generators.program.example_tests import (
@@ -295,15 +295,7 @@ class ExampleProgramGenerator:
         if code is None:
             return [CheckResult("format", False, [NO_FUNCTION])]
         paths = [draft.root / name for name in skeleton.PYTHON_FILES]
-        compiled = [
-            check_ast(path, filename=path.relative_to(draft.root).as_posix()) for path in paths
-        ]
-        ast_result = CheckResult(
-            "ast",
-            all(r.passed for r in compiled),
-            [m for r in compiled for m in r.messages],
-            round(sum(r.seconds for r in compiled), 3),
-        )
+        ast_result = check_ast_files(paths, draft.root)
         ruff_result = check_ruff(paths, root=draft.root)
         policy = (
             policy_check(code)

@@ -39,7 +39,7 @@ from support_system.generators.base import (
     ask_model,
     feedback_text,
 )
-from support_system.generators.checks.python import check_ast, check_ruff
+from support_system.generators.checks.python import check_ast_files, check_ruff
 from support_system.generators.errors import InputMissing
 from support_system.generators.program import skeleton
 from support_system.generators.program.recipes import ProgramJob, mirror_folder, program_job
@@ -150,13 +150,7 @@ class ProgramGenerator:
         not even compile: running them would only repeat the syntax error.
         """
         paths = [draft.root / name for name in skeleton.PYTHON_FILES]
-        ast_results = [check_ast(path, filename=_relative(path, draft.root)) for path in paths]
-        ast_result = CheckResult(
-            "ast",
-            all(r.passed for r in ast_results),
-            [m for r in ast_results for m in r.messages],
-            round(sum(r.seconds for r in ast_results), 3),
-        )
+        ast_result = check_ast_files(paths, draft.root)
         ruff_result = check_ruff(paths, root=draft.root)
         if not ast_result.passed:
             tests_result = CheckResult(
@@ -274,10 +268,6 @@ def _copy_outputs(workdir: Path, names: list[str], output_dir: Path) -> list[str
 
 def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.splitlines() if line.strip()]
-
-
-def _relative(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
 
 
 def _since(started: float) -> float:

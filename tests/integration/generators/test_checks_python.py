@@ -129,3 +129,16 @@ def test_ruff_ignores_configuration_written_next_to_the_program(tmp_path: Path) 
     result = check_ruff(write(tmp_path, "program.py", "print(missing)\n"))
     assert result.messages == ["program.py:1: F821 Undefined name `missing`"]
     assert not (tmp_path / ".ruff_cache").exists()  # nothing left in the artifact
+
+
+def test_ast_of_a_program_folder_names_the_file_that_fails(tmp_path: Path) -> None:
+    from support_system.generators.checks.python import check_ast_files
+
+    (tmp_path / "tests").mkdir()
+    good, bad = tmp_path / "program.py", tmp_path / "tests" / "test_program.py"
+    good.write_text("x = 1\n", encoding="utf-8")
+    bad.write_text("def f(:\n", encoding="utf-8")
+    both = check_ast_files([good, bad], tmp_path)
+    assert not both.passed and both.name == "ast"
+    assert len(both.messages) == 1 and both.messages[0].startswith("tests/test_program.py")
+    assert check_ast_files([good], tmp_path).passed

@@ -142,3 +142,18 @@ def test_example_files_round_trip_through_the_text_a_person_edits(settings) -> N
     shown = answer_text(question, saved, "en")
     assert shown == "memo.txt, first\\nsecond\nb.txt, "
     assert validate_answer(question, shown, "en") == saved
+
+
+@pytest.mark.parametrize(
+    ("request_text", "result"),
+    [
+        ("keep only the rows of my CSV where the status is done", "table"),
+        ("CSVの名前の列の前後の空白を取り除く", "table"),
+        ("total the amount column of my sales CSV", "text"),  # a figure, not a table
+        ("CSVの点数の列で60点以上は何件？", "text"),
+    ],
+)
+def test_the_request_words_correct_a_text_result_of_a_table_change(
+    request_text: str, result: str
+) -> None:
+    assert grounded_spec(_spec("table", "text"), request_text).output == result
