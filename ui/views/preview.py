@@ -170,9 +170,17 @@ MAX_VERSIONS_SHOWN = 10  # older versions stay on disk, just not listed
 
 def _change(request: str, section_text: str | None = None) -> None:
     """Plan and save one change request; make the next version when something changed."""
-    plan = request_change(
-        session_id, request, lang, section_text=section_text, model=effective_model(preferences())
-    )
+    try:
+        plan = request_change(
+            session_id,
+            request,
+            lang,
+            section_text=section_text,
+            model=effective_model(preferences()),
+        )
+    except SupportSystemError as error:  # e.g. a restated answer the wizard cannot take
+        st.session_state["change_notice"] = ("warning", [error.message(lang)])
+        st.rerun()
     if plan.needs_text is not None:
         st.session_state["change_pending"] = (request, plan.needs_text)
         st.rerun()
