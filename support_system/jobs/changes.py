@@ -28,6 +28,7 @@ from typing import Any
 from support_system.core.errors import ModelError
 from support_system.core.logging import get_logger
 from support_system.jobs import wizard
+from support_system.jobs.answers import parse_number
 from support_system.jobs.definitions import (
     CHANGES_KEY,
     ITEM_TYPES,
@@ -154,10 +155,8 @@ def sort_request(job: Job, request: str) -> SortRequest | None:
 def _sort_key(value: Any) -> tuple[int, Any]:
     """Numbers (prices with a currency sign too) by value, dates and text as text."""
     text = _clean(str(value if value is not None else ""))
-    number = re.sub(r"[^\d.\-]", "", text.replace(",", ""))
-    if re.fullmatch(r"-?\d+(\.\d+)?", number) and not re.search(r"\d[-/]\d+[-/]", text):
-        return (0, float(number))
-    return (1, text.casefold())
+    number = parse_number(text)
+    return (0, number) if number is not None else (1, text.casefold())
 
 
 def sorted_rows(rows: list[dict[str, Any]], sort: SortRequest) -> list[dict[str, Any]]:
@@ -190,7 +189,7 @@ def _names(term: str, said: set[str], text: str) -> bool:
     return any(w.startswith(term) or term.startswith(w) for w in said if w.isascii())
 
 
-def mentioned_questions(job: Job, request: str, candidates: list[Question]) -> list[Question]:
+def mentioned_questions(request: str, candidates: list[Question]) -> list[Question]:
     """The questions whose subject the request names ("the phone number is now …",
     "open until 8"). Asking the model about one question instead of eight is what lets
     a small model copy the new value exactly."""
@@ -245,11 +244,11 @@ def plan_change(
         return plan
     # A list answer is never rebuilt from one sentence: "coffee is now 500 yen" would
     # replace every product with one. The person edits the list itself instead.
-    candidates = [q for q in extractable(job) if q.type not in ITEM_TYPES]
-    named_lists = [
-        q for q in mentioned_questions(job, request, extractable(job)) if q.type in ITEM_TYPES
-    ]
-    questions = mentioned_questions(job, request, candidates)
+    asked = extractable(job)
+    candidates = [q for q in asked if q.type not in ITEM_TYPES]
+    named = mentioned_questions(request, asked)
+    named_lists = [q for q in named if q.type in ITEM_TYPES]
+    questions = [q for q in named if q.type not in ITEM_TYPES]
     if named_lists and not questions:
         plan.edit_instead = named_lists[0].id
         return plan

@@ -18,11 +18,10 @@ from typing import Any
 
 from support_system.data import repositories as repo
 from support_system.data.db import session_scope
+from support_system.generators.pipeline import RESULT_FILE
 from support_system.jobs import wizard, workspace
 from support_system.jobs.changes import added_sections, change_notes
 from support_system.jobs.errors import VersionNotFound
-
-RESULT_FILE = "result.json"  # written by generators.pipeline beside each artifact
 
 
 @dataclass(frozen=True)
