@@ -1,34 +1,83 @@
 """A custom page: the model's plan (a title and a few section kinds) made into a job.
 
-The model only chooses what blocks the page needs and names them ("Adoption
-steps", "About Mochi"); the questions are derived from the block kinds here, with
-fixed types and fields, so a small model cannot plan a question the wizard cannot ask
-or a block the page cannot show. The facts still come from the person's answers, one
+The model only chooses what blocks the page needs, names them ("Adoption steps",
+"About Mochi") and may ask for a block's interactive part (a search box, tabs, a
+calculator, a mail form: only the one that fits the kind, see `PlannedSection`); the
+questions are derived from the block kinds here, with fixed types and fields, so a
+small model cannot plan a question the wizard cannot ask, a block the page cannot
+show or a snippet the block cannot have. The facts still come from the person's answers, one
 question at a time, and the page goes through the same checks as a catalogue page.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from support_system.core.i18n import t
 from support_system.core.languages import LANGUAGES
 from support_system.jobs.definitions import Job
+from support_system.jobs.page_sections import SNIPPETS
 
 CUSTOM_PREFIX = "custom-"
 MAX_SECTIONS = 6
-PlannedKind = Literal[
-    "text", "list", "table", "schedule", "prices", "qa", "contact", "gallery", "map", "cta"
+Heading = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class _Planned(BaseModel):
+    # No other keys: the JSON schema (and so the grammar) has nowhere to put a snippet
+    # a block cannot have.
+    model_config = ConfigDict(extra="forbid")
+
+
+# One model per group of kinds, so the schema only offers the interactive part that
+# fits (page_sections.SNIPPETS): a small model cannot plan tabs for a list. `kind`
+# comes first: the model chooses the block, then names it.
+class PlainSection(_Planned):
+    """A block without an interactive part."""
+
+    kind: Literal["text", "schedule", "gallery", "map", "cta"]
+    heading: Heading
+
+
+class ListSection(_Planned):
+    """A list; "filter" adds a search box (a long list gets one anyway)."""
+
+    kind: Literal["list"]
+    heading: Heading
+    interactive: Literal["filter"] | SkipJsonSchema[None] = None
+
+
+class TabbedSection(_Planned):
+    """Questions and answers, or a table; "tabs" shows one row at a time."""
+
+    kind: Literal["qa", "table"]
+    heading: Heading
+    interactive: Literal["tabs"] | SkipJsonSchema[None] = None
+
+
+class PricesSection(_Planned):
+    """A price list; "calculator" lets a visitor add up an order."""
+
+    kind: Literal["prices"]
+    heading: Heading
+    interactive: Literal["calculator"] | SkipJsonSchema[None] = None
+
+
+class ContactSection(_Planned):
+    """How to get in touch; "mail_form" adds a form that opens the mail program."""
+
+    kind: Literal["contact"]
+    heading: Heading
+    interactive: Literal["mail_form"] | SkipJsonSchema[None] = None
+
+
+PlannedSection = Annotated[
+    PlainSection | ListSection | TabbedSection | PricesSection | ContactSection,
+    Field(discriminator="kind"),
 ]
-
-
-class PlannedSection(BaseModel):
-    """One block the model wants: its kind and its heading in the person's language."""
-
-    kind: PlannedKind
-    heading: str = Field(min_length=1, max_length=40)
 
 
 class PagePlan(BaseModel):
@@ -36,6 +85,23 @@ class PagePlan(BaseModel):
 
     title: str = Field(min_length=1, max_length=60)
     sections: list[PlannedSection] = Field(min_length=1, max_length=MAX_SECTIONS)
+
+    @field_validator("sections", mode="before")
+    @classmethod
+    def _drop_misfit_snippets(cls, sections: Any) -> Any:
+        """A model that ignores the schema (one without constrained decoding) and asks
+        for tabs on a list loses the tabs, not its whole plan."""
+        if not isinstance(sections, list):
+            return sections
+        kept = []
+        for section in sections:
+            if isinstance(section, dict) and "interactive" in section:
+                fits = section.get("interactive") in SNIPPETS.get(str(section.get("kind")), ())
+                section = (
+                    section if fits else {k: v for k, v in section.items() if k != "interactive"}
+                )
+            kept.append(section)
+        return kept
 
 
 def is_custom(job_id: str) -> bool:
@@ -154,6 +220,9 @@ def job_from_plan(plan: PagePlan, request: str, lang: str, job_id: str) -> Job:
         asked, section = _questions_for(
             number, planned.kind, planned.heading.strip(), required=not sections
         )
+        interactive = getattr(planned, "interactive", None)
+        if interactive is not None:
+            section["interactive"] = interactive
         questions += asked
         sections.append(section)
     questions += [
@@ -200,7 +269,7 @@ def fallback_plan(lang: str) -> PagePlan:
     return PagePlan(
         title=t("custom.fallback.title", lang),
         sections=[
-            PlannedSection(kind="text", heading=t("custom.fallback.about", lang)),
-            PlannedSection(kind="contact", heading=t("custom.fallback.contact", lang)),
+            PlainSection(kind="text", heading=t("custom.fallback.about", lang)),
+            ContactSection(kind="contact", heading=t("custom.fallback.contact", lang)),
         ],
     )

@@ -6,6 +6,10 @@ schedule, price list, Q&A, contact, gallery, map link, call to action) filled fr
 the person's answers. New page jobs are then a job file alone, and a page the model
 plans (a custom page) is assembled from the same blocks.
 
+A block may also carry a small interactive part (`interactive`, see `SNIPPETS`): a
+search box for a list, tabs for questions and answers, a calculator for a price list,
+a form that opens the mail program. The block's content is complete without it.
+
 This module only says what a job file may write and checks it against the job's
 questions; `generators.webpage.sections` turns sections and answers into HTML.
 """
@@ -21,6 +25,16 @@ from support_system.core.languages import Text
 SectionKind = Literal[
     "text", "list", "table", "schedule", "prices", "qa", "contact", "gallery", "map", "cta"
 ]
+
+Snippet = Literal["filter", "tabs", "calculator", "mail_form"]
+# Which interactive part fits which kind of block (`generators/webpage/interactive.py`).
+SNIPPETS: dict[str, tuple[Snippet, ...]] = {
+    "list": ("filter",),
+    "qa": ("tabs",),
+    "table": ("tabs",),
+    "prices": ("calculator",),
+    "contact": ("mail_form",),
+}
 
 
 class _Strict(BaseModel):
@@ -44,7 +58,8 @@ class Section(_Strict):
       an e-mail address or a phone number);
     - `items`: for `contact`, the lines;
     - `images`: for `gallery`, optional file questions paired in order with the
-      records of `source` (title, description), whose words become the alt text.
+      records of `source` (title, description), whose words become the alt text;
+    - `interactive`: the small interactive part the block gets (`SNIPPETS`).
     """
 
     kind: SectionKind
@@ -54,6 +69,9 @@ class Section(_Strict):
     items: list[ContactItem] = []
     images: list[str] = []
     ordered: bool = False  # a list whose order matters (a recipe's steps): numbered
+    # An interactive part from SNIPPETS[kind]; "none" for never, unset for the automatic
+    # choice (a long list gets its search box).
+    interactive: Snippet | Literal["none"] | None = None
 
 
 # Which question types each kind reads its `source` from.
@@ -101,6 +119,13 @@ def section_problems(index: int, section: Section, questions: dict[str, Any]) ->
         refer(f"images.{number}", image, ("file",))
     if section.ordered and section.kind != "list":
         problems.append(f"{where}.ordered: only list sections are numbered")
+    fitting = SNIPPETS.get(section.kind, ())
+    if section.interactive not in (None, "none", *fitting):
+        fits = " or ".join(fitting) if fitting else "none"
+        problems.append(
+            f"{where}.interactive: a {section.kind} section can have {fits}, "
+            f"not {section.interactive}"
+        )
     if section.images and section.kind != "gallery":
         problems.append(f"{where}.images: only gallery sections have images")
     if section.kind in HEADED_KINDS and section.heading is None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from support_system.ai import prompts
 from support_system.core.i18n import t
@@ -31,6 +31,7 @@ from support_system.generators.base import (
 from support_system.generators.checks import contrast
 from support_system.generators.checks import html as html_checks
 from support_system.generators.facts import facts_check
+from support_system.generators.webpage.interactive import page_script, snippet_text
 from support_system.generators.webpage.sections import build_blocks, section_facts
 from support_system.generators.webpage.values import number_text, photo_src, price_text
 from support_system.jobs.changes import added_sections, change_notes
@@ -40,14 +41,48 @@ from support_system.rag.context import passages_text, source_labels
 
 LAYOUTS_DIR = Path(__file__).with_name("layouts")
 PAGE_FILE = "index.html"
-COPY_TOKENS = 160
+COPY_TOKENS = 240  # room for both sentences at their cap: a long answer is trimmed, not lost
+
+
+# What the page shows of each sentence, and the longer cap the JSON grammar enforces.
+# A grammar cuts a string at its maxLength wherever it is (measured: "…The Bike Repair
+# Work", "choir@riverse"), so the cap is set above what is shown and the text is cut
+# back to its last finished sentence instead (`whole_sentences`).
+LEAD_CHARS, CLOSING_CHARS = 200, 160
+GRAMMAR_CAP = 320
+_SENTENCE_END = re.compile(r"[。．！？!?]+[」』）)]*|\.(?=\s|$)[」』）)\"']*")
+
+
+def whole_sentences(text: str, limit: int) -> str:
+    """`text` up to its last finished sentence within `limit` characters; a short text
+    that does not end in a full stop ("Welcome, neighbours") is kept as it is. A text
+    with no finished sentence within the limit is refused (ValueError): cutting it
+    would put half a word on the page, so the model is asked again."""
+    text = text.strip()
+    if len(text) <= limit and len(text) < GRAMMAR_CAP:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text[: limit + 1])]
+    ends = [end for end in ends if end <= limit]
+    if not ends:
+        raise ValueError(f"no finished sentence within {limit} characters")
+    return text[: ends[-1]].strip()
 
 
 class PageCopy(BaseModel):
     """What the model may write on a page: two short sentences, nothing else."""
 
-    lead: str = Field(max_length=200)
-    closing: str = Field(max_length=160)
+    lead: str = Field(max_length=GRAMMAR_CAP)
+    closing: str = Field(max_length=GRAMMAR_CAP)
+
+    @field_validator("lead")
+    @classmethod
+    def _lead(cls, text: str) -> str:
+        return whole_sentences(text, LEAD_CHARS)
+
+    @field_validator("closing")
+    @classmethod
+    def _closing(cls, text: str) -> str:
+        return whole_sentences(text, CLOSING_CHARS)
 
 
 def _environment() -> Environment:
@@ -249,6 +284,7 @@ def render_page(
         "map_link", "map_heading",
     ]  # fmt: skip
     text = {key: t(f"page.{key}", lang) for key in labels}
+    text |= snippet_text(lang)
     name = str(answers.get("name") or answers.get("title") or "")
     text["photo_alt"] = t("page.photo_alt", lang, name=name)
     products = [
@@ -267,6 +303,7 @@ def render_page(
     heading = name
     subheading = answers.get("headline") or answers.get("tagline") or ""
     layout_file = "sections.html.j2" if job.sections else f"{job.id}.html.j2"
+    blocks = build_blocks(job, answers, lang, base_dir) if job.sections else []
     template = _environment().get_template(layout_file)
     html = template.render(
         lang=lang,
@@ -279,7 +316,8 @@ def render_page(
         a=_Answers(view),
         copy=copy,
         photo_src=photo_src(answers.get("photo"), base_dir),
-        blocks=build_blocks(job, answers, lang, base_dir) if job.sections else [],
+        blocks=blocks,
+        page_script=page_script(blocks),
         added_sections=added_sections(answers),
     )
     return html

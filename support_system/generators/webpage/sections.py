@@ -16,6 +16,12 @@ from typing import Any
 from urllib.parse import quote
 
 from support_system.core.i18n import t
+from support_system.generators.webpage.interactive import (
+    Calculator,
+    calculator_for,
+    choose,
+    mail_address,
+)
 from support_system.generators.webpage.values import number_text, photo_src, price_text
 from support_system.jobs.definitions import Job
 from support_system.jobs.page_sections import Section
@@ -43,6 +49,10 @@ class Block:
     works: list[dict[str, str]] = field(default_factory=list)
     price_column: int = -1
     ordered: bool = False
+    snippet: str = ""  # its interactive part (generators/webpage/interactive.py), if any
+    calculator: Calculator | None = None  # prices: the amounts read from the price cells
+    quantity_labels: list[str] = field(default_factory=list)  # calculator: one per row
+    mailto: str = ""  # mail_form: where the message goes
 
 
 def link_for(value: str) -> str:
@@ -79,6 +89,24 @@ def build_blocks(job: Job, answers: dict[str, Any], lang: str, base_dir: Path) -
 
 
 def _block(
+    job: Job, section: Section, answers: dict[str, Any], lang: str, base_dir: Path, anchor: str
+) -> Block | None:
+    block = _filled(job, section, answers, lang, base_dir, anchor)
+    if block is None:
+        return None
+    if block.kind == "prices" and block.price_column >= 0:
+        block.calculator = calculator_for([row[block.price_column] for row in block.rows])
+    block.snippet = choose(section, block)
+    if block.snippet == "calculator":
+        block.quantity_labels = [
+            t("page.calculator.quantity_for", lang, item=row[0]) for row in block.rows
+        ]
+    if block.snippet == "mail_form":
+        block.mailto = mail_address(block)
+    return block
+
+
+def _filled(
     job: Job, section: Section, answers: dict[str, Any], lang: str, base_dir: Path, anchor: str
 ) -> Block | None:
     heading = section.heading.get(lang) if section.heading else ""

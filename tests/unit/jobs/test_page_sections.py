@@ -60,7 +60,7 @@ def test_a_well_formed_sectioned_job_loads() -> None:
             [
                 {"kind": "text", "source": "about"},
                 {"kind": "list", "heading": TEXT, "source": "points", "ordered": True},
-                {"kind": "prices", "heading": TEXT, "source": "menu"},
+                {"kind": "prices", "heading": TEXT, "source": "menu", "interactive": "calculator"},
                 {"kind": "gallery", "heading": TEXT, "source": "menu", "images": ["photo"]},
                 {"kind": "contact", "heading": TEXT, "items": [{"source": "title", "label": TEXT}]},
                 {"kind": "cta", "source": "title", "target": "title"},
@@ -102,6 +102,15 @@ def test_a_well_formed_sectioned_job_loads() -> None:
             "sections.0.images.0: 'about' is a long_text question",
         ),
         ({"kind": "slideshow", "source": "about"}, "sections.0.kind"),
+        (
+            {"kind": "list", "heading": TEXT, "source": "points", "interactive": "tabs"},
+            "sections.0.interactive: a list section can have filter, not tabs",
+        ),
+        (
+            {"kind": "text", "source": "about", "interactive": "filter"},
+            "sections.0.interactive: a text section can have none, not filter",
+        ),
+        ({"kind": "text", "source": "about", "interactive": "slideshow"}, "sections.0.interactive"),
     ],
 )
 def test_a_wrong_section_names_the_section_and_the_field(
