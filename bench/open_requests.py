@@ -1,22 +1,33 @@
 """Do open requests become a page or a program that passes every check? (issue 13)
 
 Runs each request of `data/requests/open_requests.yaml` the way Home does, headless:
-`understand` picks the route; a catalogue job is answered with its sample answers, a
-custom page or program is planned by the model and its questions are answered from
-the request's scripted facts or examples; then the real pipeline builds it with every
-check (vnu, axe, facts for pages; ast, ruff, the code policy and the example tests in
-the sandbox for programs) and the repair loop. Figures only; nothing here asserts.
+`understand` picks the route; a catalogue job is answered with what the request states
+and its sample answers for the rest, a custom page or program is planned by the model
+and its questions are answered from the request's scripted facts or examples; then the
+real pipeline builds it with every check (vnu, axe, facts for pages; ast, ruff, the code
+policy and the example tests in the sandbox for programs) and the repair loop. Figures
+only; nothing here asserts.
 
 Printed per request: split, route, planner, model(s), attempts (and "template" when
 the tested template was delivered after the model's attempts failed), seconds, whether
 every check passed, and for a failure the plain explanation the person would read. A
-request routed to a catalogue job is answered with that job's sample answers, so its
-row measures the route and the build, not how well the request's own facts fit. Then the
-pass rate per split and kind (target: ≥ 80 % with the default stack on the held-out
-quarter), and seconds (median, p90).
+request routed to a catalogue job is answered as Home starts it (`intake.answers_for`:
+what the request itself states, e.g. the couple's names, grounded in its words), and
+with the job's sample answers for everything else; the row lists the answers that came
+from the request. Then the pass rate per split and kind (target: ≥ 80 % with the default
+stack on the held-out quarter), and seconds (median, p90).
+
+Copy score (issue 13): for every page whose welcome and closing a model wrote, the
+stronger model scores that copy against the request and the answers the page was made
+from (`generators.copy_rubric`: specific, natural, no filler, faithful; 1–5 each, the
+row shows the mean and each score). "template" when the tested template's standard
+sentences were delivered instead (nothing to score). The summary gives the mean per
+model that wrote the copy, for the tune and held-out parts separately. `--no-copy-score`
+skips it (one 1.5B call per page, 10–20 s on 2 cores).
 
     .venv/bin/python bench/open_requests.py [--split heldout] [--only page-01,prog-03]
         [--kind page|program] [--model NAME] [--jsonl results.jsonl]
+        [--no-copy-score] [--judge NAME] [--reasons]
 """
 
 from __future__ import annotations
@@ -118,9 +129,89 @@ def _program_answers(job: Any, entry: dict[str, Any], folder: Path) -> dict[str,
     return answers
 
 
-def run_one(entry: dict[str, Any], user_id: int, work: Path, model: str | None) -> dict[str, Any]:
-    """Understand, plan or pick, answer, build: one row of the report."""
+class _CopyKeeper:
+    """The job's generator, keeping the copy and the models of its latest draft.
+
+    The pipeline stops at the first draft that passes every check, or else delivers the
+    template (`fallback`), so the latest draft is always the one delivered."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.copy: dict[str, str] | None = None
+        self.models: list[str] = []
+        self.template = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def draft(self, ctx: Any, out_dir: Path) -> Any:
+        self.copy, self.models, self.template = None, [], False
+        draft = self.inner.draft(ctx, out_dir)
+        self.copy, self.models = draft.meta.get("copy"), list(draft.models)
+        return draft
+
+    def fallback(self, ctx: Any, out_dir: Path) -> Any:
+        draft = self.inner.fallback(ctx, out_dir)
+        self.copy, self.models, self.template = None, [], True
+        return draft
+
+
+def _stated_answers(
+    job: Any, request: str, lang: str, model: str | None, user_id: int
+) -> dict[str, str]:
+    """What the request itself answers for a catalogue job, as Home's `start_job` keeps
+    it: the intake's grounded extraction, then only answers the question accepts."""
+    from support_system.core.errors import AnswerInvalid
+    from support_system.intake import answers_for
+    from support_system.jobs.answers import validate_answer
+
+    stated = answers_for(job.id, request, lang, model=model, user_id=user_id)
+    kept: dict[str, str] = {}
+    for question_id, raw in stated.answers.items():
+        try:
+            validate_answer(job.question(question_id), raw, lang, base_dir=SAMPLES)
+        except AnswerInvalid:
+            continue
+        kept[question_id] = raw
+    return kept
+
+
+def _judge_copy(
+    row: dict[str, Any], request: str, facts: dict[str, Any], judge: str, user_id: int
+) -> None:
+    """The copy rubric's score for the row's model-written copy (in place)."""
+    from support_system.core.errors import ModelError
+    from support_system.generators.copy_rubric import score_copy
+
+    copy = row["copy"]
+    started = time.monotonic()
+    try:
+        score = score_copy(
+            f"{copy.get('lead', '')}\n{copy.get('closing', '')}",
+            request=request,
+            facts=facts,
+            lang=row["lang"],
+            model=judge,
+            user_id=user_id,
+        )
+    except ModelError as error:
+        row["copy_error"] = f"{type(error).__name__}: {error.message('en')}"
+    else:
+        row["copy_score"] = score.as_dict()
+    row["judge_seconds"] = round(time.monotonic() - started, 1)
+
+
+def run_one(
+    entry: dict[str, Any],
+    user_id: int,
+    work: Path,
+    model: str | None,
+    judge: str | None = None,
+) -> dict[str, Any]:
+    """Understand, plan or pick, answer, build: one row of the report; with `judge`,
+    the model-written copy of a page is scored by that model (after the seconds)."""
     from support_system.core.errors import SupportSystemError
+    from support_system.generators import get_generator
     from support_system.generators.pipeline import run_pipeline
     from support_system.intake import understand
     from support_system.jobs.answers_file import validate_answers
@@ -139,7 +230,8 @@ def run_one(entry: dict[str, Any], user_id: int, work: Path, model: str | None) 
     try:
         if understood.job_id is not None:
             job = get_job(understood.job_id)
-            raw, base = dict(job.samples[lang]), SAMPLES
+            row["from_request"] = _stated_answers(job, request, lang, model, user_id)
+            raw, base = {**job.samples[lang], **row["from_request"]}, SAMPLES
         elif understood.route == "custom-page":
             planned = plan_custom_page(request, lang, user_id=user_id, model=model)
             job, row["planner"] = planned.job, planned.model or "standard plan"
@@ -162,8 +254,16 @@ def run_one(entry: dict[str, Any], user_id: int, work: Path, model: str | None) 
         if made != entry["kind"]:
             row["why_route"] = f"asked for a {entry['kind']}, made a {made}"
         answers = validate_answers(raw, job, lang, base_dir=base)
+        keeper = _CopyKeeper(get_generator(job.generator)) if job.kind == "webpage" else None
         result = run_pipeline(
-            job, answers, folder / "out", lang=lang, model=model, base_dir=base, user_id=user_id
+            job,
+            answers,
+            folder / "out",
+            lang=lang,
+            model=model,
+            base_dir=base,
+            user_id=user_id,
+            generator=keeper,
         )
     except (SupportSystemError, ValueError, KeyError) as error:
         detail = error.message("en") if isinstance(error, SupportSystemError) else str(error)
@@ -179,7 +279,13 @@ def run_one(entry: dict[str, Any], user_id: int, work: Path, model: str | None) 
     )
     if row.get("why_route") and result.ok:
         row["why"] = row["why_route"]
-    return _finish(row, started)
+    _finish(row, started)
+    if keeper is not None and (keeper.copy or keeper.template):
+        row["copy_by"] = "template" if keeper.template else ",".join(keeper.models)
+        row["copy"] = keeper.copy
+        if judge is not None and keeper.copy:
+            _judge_copy(row, request, answers, judge, user_id)
+    return row
 
 
 def _ask_data(
@@ -238,6 +344,52 @@ def _summary(rows: list[dict[str, Any]]) -> None:
     template = sum(1 for r in rows if r.get("fallback"))
     print(f"passed on the tested template after the model's attempts: {template}")
     print("target: ≥ 80 % passed on the held-out quarter with the default stack")
+    _copy_summary(rows)
+
+
+_SHORT = {"specific": "spec", "natural": "nat", "no_filler": "fill", "faithful": "faith"}
+
+
+def _copy_cell(row: dict[str, Any]) -> str:
+    """The row's copy score as printed: "copy=3.75 (spec 4 nat 4 fill 3 faith 4)"."""
+    if row.get("copy_by") == "template":
+        return "copy=template"
+    score = row.get("copy_score")
+    if score is None:
+        return "copy=not scored" if row.get("copy") else ""
+    parts = " ".join(f"{_SHORT[k]} {c['score']}" for k, c in score["criteria"].items())
+    return f"copy={score['mean']:.2f} ({parts})"
+
+
+def _copy_summary(rows: list[dict[str, Any]]) -> None:
+    """The copy score per split and per model that wrote the copy (issue 13)."""
+    from support_system.generators.copy_rubric import CopyScore, summarise
+
+    pages = [r for r in rows if r.get("copy_by")]
+    if not pages:
+        return
+    judges = sorted({r["copy_score"]["model"] for r in pages if r.get("copy_score")})
+    print(f"\ncopy score (1–5, judged by {', '.join(judges) or '-'}):")
+    for split in ("tune", "heldout"):
+        chosen = [r for r in pages if r["split"] == split]
+        writers = sorted({r["copy_by"] for r in chosen})
+        for writer in writers:
+            mine = [r for r in chosen if r["copy_by"] == writer]
+            if writer == "template":
+                print(
+                    f"{split:8s} template   {len(mine)} pages: the standard sentences, not scored"
+                )
+                continue
+            scores = [CopyScore.from_dict(r["copy_score"]) for r in mine if r.get("copy_score")]
+            summary = summarise(scores)
+            unscored = len(mine) - len(scores)
+            tail = f", {unscored} not scored (the judge failed)" if unscored else ""
+            if summary is None:
+                print(f"{split:8s} {writer}: {len(mine)} pages{tail}")
+                continue
+            parts = " ".join(f"{_SHORT[k]} {v:.2f}" for k, v in summary.criteria.items())
+            count = f"over {summary.count} pages"
+            print(f"{split:8s} {writer}: mean {summary.mean:.2f} {count} ({parts}){tail}")
 
 
 def main() -> None:
@@ -247,6 +399,11 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated request ids")
     parser.add_argument("--model", help="one model for everything (default: the stack)")
     parser.add_argument("--jsonl", type=Path, help="write one JSON line per request")
+    parser.add_argument(
+        "--no-copy-score", action="store_true", help="do not score the pages' copy (faster)"
+    )
+    parser.add_argument("--judge", help="the model that scores the copy (default: the 1.5B)")
+    parser.add_argument("--reasons", action="store_true", help="print the judge's reasons")
     args = parser.parse_args()
 
     entries = yaml.safe_load(REQUESTS.read_text(encoding="utf-8"))["requests"]
@@ -269,10 +426,13 @@ def main() -> None:
     upgrade()
     with session_scope() as session:
         user_id = ensure_local_user(session).id
+    from support_system.generators.copy_rubric import JUDGE_MODEL
+
+    judge = None if args.no_copy_score else (args.judge or JUDGE_MODEL)
     rows = []
     out = args.jsonl.open("w", encoding="utf-8") if args.jsonl else None
     for entry in entries:
-        row = run_one(entry, user_id, work, args.model)
+        row = run_one(entry, user_id, work, args.model, judge)
         rows.append(row)
         mark = "PASS" if row["ok"] else "FAIL"
         models = ",".join(row.get("models") or []) or "-"
@@ -280,9 +440,20 @@ def main() -> None:
             f"{mark} {row['id']:8s} {row['split']:7s} {row['route']:15s} "
             f"planner={row.get('planner') or '-'} models={models} "
             f"attempts={row.get('attempts', 0)}{' (template)' if row.get('fallback') else ''} "
-            f"{row['seconds']:6.1f}s {row.get('spec', '')}",
+            f"{row['seconds']:6.1f}s {row.get('spec', '')}{_copy_cell(row)}",
             flush=True,
         )
+        if row.get("from_request") is not None:
+            stated = ", ".join(f"{k}={v!r}" for k, v in row["from_request"].items())
+            print(f"     from the request: {stated or 'nothing'}; the rest: sample answers")
+        if row.get("copy"):
+            copy = row["copy"]
+            print(f"     copy: {copy.get('lead', '')} / {copy.get('closing', '')}", flush=True)
+        if args.reasons and row.get("copy_score"):
+            for name, judged in row["copy_score"]["criteria"].items():
+                print(f"       {name} {judged['score']}: {judged['reason']}")
+        if row.get("copy_error"):
+            print(f"     copy not scored: {row['copy_error']}")
         if not row["ok"]:
             why = " / ".join(line.strip() for line in (row.get("why") or "").splitlines())
             print(f"     why: {why[:500]}", flush=True)
