@@ -44,6 +44,7 @@ def plan_custom_page(
         max_tokens=PLAN_TOKENS,
         temperature=0.2,
         user_id=user_id,
+        request=request.strip(),
     )
     plan = plan or fallback_plan(lang)
     job = job_from_plan(plan, request, lang, new_custom_id())

@@ -5,6 +5,10 @@ order (a model that is not installed or not reachable hands over to the next), s
 at the first failure of a model that did answer (a second model rarely fixes a plan
 that does not fit), and return None then, so the caller uses its standard plan and
 tells the person. Nothing the person typed depends on the model answering.
+
+A plan whose title is one of the prompt's own examples is a copy, not a plan: the
+0.5B model answered 「文章の行ごとに番号をつけるプログラムがほしい」 with the example
+for a sales table, word for word. It counts as a failure like a plan that does not fit.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from support_system.core.logging import get_logger
 
 log = get_logger(__name__)
 Plan = TypeVar("Plan", bound=BaseModel)
+MIN_COPIED = 4  # shorter titles ("FAQ") may match a prompt's words by chance
 
 
 def planners(explicit: str | None, preferred: str | None) -> list[str | None]:
@@ -35,6 +40,7 @@ def ask_planner(
     models: Sequence[str | None],
     *,
     purpose: str,
+    request: str,
     max_tokens: int,
     temperature: float,
     user_id: int | None,
@@ -62,5 +68,19 @@ def ask_planner(
                 "plan_failed", purpose=purpose, error=type(failure).__name__, detail=failure.detail
             )
             return None, None
+        if copies_an_example(result.parsed, prompt, request):
+            log.info("plan_copied_example", purpose=purpose, model=result.model)
+            return None, None
         return result.parsed, result.model
     return None, None
+
+
+def copies_an_example(plan: BaseModel, prompt: str, request: str) -> bool:
+    """True when the plan's title or summary is a text of the prompt's examples (an
+    example's request, title or summary) that the person's request does not contain."""
+    examples = prompt.replace(request, "") if request else prompt
+    for name in ("title", "summary"):
+        value = str(getattr(plan, name, "") or "").strip()
+        if len(value) >= MIN_COPIED and value in examples and value not in request:
+            return True
+    return False

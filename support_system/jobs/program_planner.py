@@ -45,6 +45,7 @@ def plan_custom_program(
         max_tokens=PLAN_TOKENS,
         temperature=0.0,
         user_id=user_id,
+        request=request.strip(),
     )
     spec = grounded_spec(spec, request) if spec else fallback_spec(request, lang)
     job = job_from_spec(spec, request, lang, new_custom_id())
