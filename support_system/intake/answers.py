@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from support_system.core.errors import AnswerInvalid
+from support_system.core.languages import LANGUAGES
 from support_system.core.logging import get_logger
 from support_system.intake.cues import all_cue_patterns, normalise
 from support_system.jobs.catalogue import get_job
@@ -57,6 +58,7 @@ _JA_GENERIC = re.compile(
 )
 _KANA = re.compile(r"[\u3040-\u309f]+")  # hiragana: particles and verb endings
 _ASCII_WORD = re.compile(r"[a-z0-9][a-z0-9'&.-]*")
+_DIGIT = re.compile(r"[0-9０-９]")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,18 @@ def says_something_specific(request: str, job: Job) -> bool:
     return len(specific_part(request, job, keep_kana=False)) >= 2
 
 
+def like_its_example(question: Question, raw: str) -> bool:
+    """False for a text without a digit where the question's example has one (a date,
+    a time, a phone number, an address). Measured in the open-requests bench: "a
+    wedding invitation from Anna and Ben" filled "By when should guests reply?" with
+    "Anna and Ben" — grounded in the request, but the answer to another question. A
+    request's words fill a question only when they look like its answer."""
+    if question.type != QuestionType.TEXT or question.example is None:
+        return True
+    wants_digit = any(_DIGIT.search(question.example.get(lang)) for lang in LANGUAGES)
+    return not wants_digit or bool(_DIGIT.search(raw))
+
+
 def _is_generic(question: Question, raw: str, request: str, job: Job) -> bool:
     if question.type != QuestionType.TEXT:
         return False
@@ -133,8 +147,11 @@ def answers_for(
     )
     answers: dict[str, str] = {}
     for question_id, raw in kept.items():
-        if _is_generic(job.question(question_id), raw, request, job):
+        question = job.question(question_id)
+        if _is_generic(question, raw, request, job):
             rejected[question_id] = "names_the_kind_of_thing"
+        elif not like_its_example(question, raw):
+            rejected[question_id] = "no_number_like_its_example"
         else:
             answers[question_id] = raw
     log.info("intake_answers", job=job_id, kept=sorted(answers), rejected=rejected)

@@ -115,3 +115,20 @@ def test_only_a_request_with_words_beyond_the_kind_of_thing_is_read_for_answers(
     from support_system.intake.answers import says_something_specific
 
     assert says_something_specific(request_text, get_job(job_id)) is specific
+
+
+@pytest.mark.parametrize(
+    ("job_id", "question_id", "raw", "kept"),
+    [
+        ("invitation-page", "reply_by", "Anna and Ben", False),  # measured: the wrong question
+        ("invitation-page", "reply_by", "by 1 September", True),
+        ("invitation-page", "reply_by", "９月１０日まで", True),  # full-width digits
+        ("invitation-page", "title", "Anna and Ben are getting married", True),  # no digit asked
+    ],
+)
+def test_a_request_fills_a_question_only_with_words_like_its_answer(
+    job_id: str, question_id: str, raw: str, kept: bool
+) -> None:
+    from support_system.intake.answers import like_its_example
+
+    assert like_its_example(get_job(job_id).question(question_id), raw) is kept
