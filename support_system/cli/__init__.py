@@ -30,14 +30,30 @@ from support_system.cli import (
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="support_system command line.")
 
 
+# Commands that manage the database themselves: `db upgrade`, `backup restore` (which
+# needs an installation without tables), `cluster` (migrates once for all its processes).
+MANAGES_DATABASE = frozenset({"db", "backup", "cluster", "models"})
+
+
 @app.callback()
-def _start() -> None:
-    """Before any command: logs (secrets masked) go to the state dir's logs/app.log."""
+def _start(context: typer.Context) -> None:
+    """Before any command: logs (secrets masked) go to the state dir's logs/app.log, and
+    a SQLite database that does not exist yet is created, so a command run before the
+    app was ever started (a new machine, a new state dir) works instead of failing with
+    "no such table"."""
     from support_system.core.logging import configure_logging
     from support_system.core.settings import get_settings
 
     settings = get_settings()
     configure_logging(settings.state_dir / "logs", settings.log_level, to_stderr=False)
+    if context.invoked_subcommand not in MANAGES_DATABASE:
+        from support_system.data.db import sqlite_file
+
+        database = sqlite_file(settings.effective_database_url)
+        if database is not None and not database.exists():
+            from support_system.data.migrate import upgrade
+
+            upgrade()
 
 
 app.add_typer(models.app, name="models")

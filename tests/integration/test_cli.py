@@ -63,6 +63,28 @@ def test_generate_refuses_an_unknown_job_and_incomplete_answers(settings, tmp_pa
     assert not (tmp_path / "out").exists()  # nothing half-made
 
 
+def test_a_command_on_a_new_state_dir_creates_the_database_first(settings, extra_models) -> None:
+    """Before, `generate --request … --plan` on a machine where the app never started
+    ended in a traceback ("no such table: users"). No model answers here (a dead Ollama
+    address): the request's own words choose the standard plan, stored in a database
+    the command created."""
+    import yaml
+
+    from tests.helpers.generate_cli import DEAD_MODEL
+
+    extra_models([DEAD_MODEL])
+    database = settings.state_dir / "support_system.db"
+    assert not database.exists()
+    planned = run_cli(
+        "generate", "--request", "count the words in my notes", "--plan", "--kind", "program",
+        "--model", DEAD_MODEL["name"], "--lang", "en",
+    )  # fmt: skip
+    assert planned.returncode == 0, planned.stderr
+    assert "Traceback" not in planned.stderr
+    assert yaml.safe_load(planned.stdout)["job"].startswith("custom-")
+    assert database.is_file()
+
+
 def test_db_upgrade_is_idempotent(settings) -> None:
     first, second = (
         run_cli("db", "upgrade", "--lang", "en"),
