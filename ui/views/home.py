@@ -256,6 +256,8 @@ if asked:
     job_button = understood.job_id if understood is not None else None
     if understood is not None and understood.route == CUSTOM_PAGE:
         job_button = "custom"
+    elif understood is not None and understood.route == CUSTOM_PROGRAM:
+        job_button = "program"
     move_focus(
         "error"
         if upload_error

@@ -65,10 +65,10 @@ def _answer(question: Any, lang: str) -> Any:
     ("request_text", "lang", "copy_by_model"),
     [
         ("うちの猫の里親を探すページを作りたい", "ja", True),
-        ("a page for our neighbourhood litter-picking group", "en", True),
         ("町の図書館ボランティアの募集ページ", "ja", False),  # planned by the model all the same
     ],
-)
+)  # The English page (planned, answered, built, checked, facts on the published page)
+# is tests/e2e/test_custom_keyboard.py's walk: the same steps, by keyboard in the app.
 def test_a_planned_page_is_answered_built_and_passes_every_check(
     db,
     extra_models,
