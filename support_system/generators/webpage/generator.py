@@ -41,7 +41,11 @@ from support_system.rag.context import passages_text, source_labels
 
 LAYOUTS_DIR = Path(__file__).with_name("layouts")
 PAGE_FILE = "index.html"
-COPY_TOKENS = 240  # room for both sentences at their cap: a long answer is trimmed, not lost
+# Room for both sentences at their grammar caps, even in Japanese (about a token per
+# character): an answer cut off by max_tokens is invalid JSON, and the page then gets a
+# weaker fallback model's copy (measured: 240 tokens cut off a 0.5B answer, and
+# SmolLM2's 「料金表のページ」 was delivered instead); a long answer is trimmed instead.
+COPY_TOKENS = 480
 
 
 # What the page shows of each sentence, and the longer cap the JSON grammar enforces.
@@ -49,17 +53,18 @@ COPY_TOKENS = 240  # room for both sentences at their cap: a long answer is trim
 # Work", "choir@riverse"), so the cap is set above what is shown and the text is cut
 # back to its last finished sentence instead (`whole_sentences`).
 LEAD_CHARS, CLOSING_CHARS = 200, 160
-GRAMMAR_CAP = 320
+LEAD_CAP, CLOSING_CAP = 260, 200
 _SENTENCE_END = re.compile(r"[。．！？!?]+[」』）)]*|\.(?=\s|$)[」』）)\"']*")
 
 
-def whole_sentences(text: str, limit: int) -> str:
+def whole_sentences(text: str, limit: int, cap: int) -> str:
     """`text` up to its last finished sentence within `limit` characters; a short text
-    that does not end in a full stop ("Welcome, neighbours") is kept as it is. A text
+    that does not end in a full stop ("Welcome, neighbours") is kept as it is, unless it
+    reached the grammar's `cap` (where it may have been stopped mid-word). A text
     with no finished sentence within the limit is refused (ValueError): cutting it
     would put half a word on the page, so the model is asked again."""
     text = text.strip()
-    if len(text) <= limit and len(text) < GRAMMAR_CAP:
+    if len(text) <= limit and len(text) < cap:
         return text
     ends = [m.end() for m in _SENTENCE_END.finditer(text[: limit + 1])]
     ends = [end for end in ends if end <= limit]
@@ -71,18 +76,18 @@ def whole_sentences(text: str, limit: int) -> str:
 class PageCopy(BaseModel):
     """What the model may write on a page: two short sentences, nothing else."""
 
-    lead: str = Field(max_length=GRAMMAR_CAP)
-    closing: str = Field(max_length=GRAMMAR_CAP)
+    lead: str = Field(max_length=LEAD_CAP)
+    closing: str = Field(max_length=CLOSING_CAP)
 
     @field_validator("lead")
     @classmethod
     def _lead(cls, text: str) -> str:
-        return whole_sentences(text, LEAD_CHARS)
+        return whole_sentences(text, LEAD_CHARS, LEAD_CAP)
 
     @field_validator("closing")
     @classmethod
     def _closing(cls, text: str) -> str:
-        return whole_sentences(text, CLOSING_CHARS)
+        return whole_sentences(text, CLOSING_CHARS, CLOSING_CAP)
 
 
 def _environment() -> Environment:
