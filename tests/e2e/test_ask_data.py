@@ -9,7 +9,7 @@ computed" opens with Enter and shows the program, and the result downloads (a re
 download event) with the same numbers. No pointer event may reach the page.
 
 axe then checks the page with the answer showing in the three themes of
-test_accessibility.py. Reloading would start a new session without the answer, so the
+test_every_page.py. Reloading would start a new session without the answer, so the
 theme is switched the way the app's own script does it (`<html data-ss-theme>`, which
 every rule of theme.css hangs on) on the same page.
 

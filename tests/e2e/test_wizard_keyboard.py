@@ -1,10 +1,20 @@
-"""A person completes a job from Home to Publish with the keyboard alone, in a real browser.
+"""A person makes things from Home to Publish with the keyboard alone, in a real browser.
 
-The app runs from `./scripts/start` with the real embedded model; Chromium is driven
+The app runs from `./scripts/start` with the real embedded models; Chromium is driven
 only with key presses (Tab, typing, Enter, arrow keys), and the page counts every
 pointer event it receives: the test fails if there was one. Focus must land on each new
 question's field by itself (0 Tab presses; the issue allows at most 2). The published
 page must then be reachable at the URL the app shows.
+
+Three walks share one app: a catalogue job (a CSV summary, in Japanese), and a page and a
+program the catalogue has no job for (issue 13): the request typed on Home is understood
+as a custom page (or program), the button Home focuses plans it with the real model, the
+planned questions are answered one at a time, and the result is made, checked, previewed
+and published. For those two, axe runs on every page the walk passes (Home, the
+questions, the review, Preview, Publish) and must find nothing. Their questions depend
+on the model's plan, so the walk reads which question is shown from the wizard's own
+state (the app's database) and answers it the way a person would for that kind of
+question: facts typed, optional photos skipped, choices left at their default.
 """
 
 from __future__ import annotations
@@ -12,20 +22,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from support_system.core.i18n import t
 from support_system.core.settings import PROJECT_ROOT
 from tests.helpers.browser import (
     MOUSE_GUARD,
     RunningApp,
+    app_state,
     button,
     chromium,
+    dump,
     mouse_events,
-    screenshot,
+    run_axe,
     start_app,
     wait_focus,
+    wait_idle,
 )
 from tests.helpers.keyboard_wizard import (
     TEXT,
@@ -36,38 +51,9 @@ from tests.helpers.keyboard_wizard import (
     submit,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.model]
 SAMPLES = PROJECT_ROOT / "data" / "samples"
 
-# What the person types, question by question (None = keep the pre-selected choice).
-SHOP = {
-    "ja": {
-        "request": "パン屋のホームページを作りたい",
-        "answers": [
-            "こむぎ堂",
-            "焼きたてのパンを毎朝どうぞ",
-            "東京都台東区谷中2-3-4",
-            "火〜土 7:00〜18:00\n定休日: 日曜・月曜",
-            "03-1234-5678",
-            "食パン, 320\nクロワッサン, 210",
-            "緑",
-            None,
-        ],
-    },
-    "en": {
-        "request": "a web page for my bakery",
-        "answers": [
-            "Wheat House",
-            "Warm bread every morning",
-            "4 Mill Lane, York YO1 7HB",
-            "Tue-Sat 7:00-18:00\nClosed Sunday and Monday",
-            "01904 555 0199",
-            "Sourdough, 4.20\nBagel, 1.10",
-            "green",
-            None,
-        ],
-    },
-}
 CSV = {
     "ja": {
         # "集計" (aggregate), not "合計" (total): Home fills in what a request states, and
@@ -103,42 +89,10 @@ def _choose_radio(page, option: str) -> None:
     pytest.fail(f"radio option {option!r} not reachable with arrow keys")
 
 
-# One language per job keeps the suite inside CI's time: both languages and both kinds of
-# job (a page, a program from a Japanese Shift_JIS CSV) are walked; the CASES of the
-# other pairing stay so either can be switched back on.
-@pytest.mark.parametrize("lang", ["en"])
-def test_shop_page_from_home_to_publish_with_the_keyboard_only(app: RunningApp, lang: str) -> None:
-    case = SHOP[lang]
-    with chromium() as context:
-        context.add_init_script(MOUSE_GUARD)
-        page = context.new_page()
-        ask_on_home(
-            page,
-            app.url,
-            lang,
-            case["request"],
-            "お店のホームページ" if lang == "ja" else "Shop page",
-        )
-        total = len(case["answers"])
-        for step, answer in enumerate(case["answers"], start=1):
-            expect_question(page, lang, step, total)
-            el = wait_focus(page, lambda e: e.get("tag") in ("input", "textarea"))
-            assert el.get("tag") in ("input", "textarea"), (
-                f"question {step}: focus is not on the field: {el}"
-            )
-            if answer is not None:
-                page.keyboard.type(answer)
-            if step == 1:
-                screenshot(page, f"kb-shop-{lang}-question")
-            submit(page, lang)
-        url = generate_and_publish(page, lang, f"shop-{lang}", webpage=True)
-        assert mouse_events(page) == 0, "the page received pointer events"
-    assert url and re.match(r"http://127\.0\.0\.1:\d+/project-\d+/shop-page/$", url), url
-    response = httpx.get(url, timeout=10)
-    assert response.status_code == 200
-    assert case["answers"][0] in response.text and case["answers"][4] in response.text
-
-
+# The CSV summary is walked in Japanese (a Shift_JIS file, radio choices, a program
+# published as a zip and an app); the custom page below in English. The English catalogue
+# shop page was walked here too: the custom page walk now covers a page typed and published
+# by keyboard, so it was dropped to keep the suite inside CI's time.
 @pytest.mark.parametrize("lang", ["ja"])
 def test_csv_summary_from_home_to_publish_with_the_keyboard_only(
     app: RunningApp, lang: str
@@ -175,3 +129,183 @@ def test_csv_summary_from_home_to_publish_with_the_keyboard_only(
         assert app_url and re.match(r"http://127\.0\.0\.1:\d+/?$", app_url), app_url
         with pytest.raises(httpx.HTTPError):
             httpx.get(app_url, timeout=5)
+
+
+# What a person types per kind of question (the facts the page must show).
+PAGE_FACTS = {
+    "long_text": "We are neighbours who pick litter in Riverside Park every Saturday.",
+    "list": "Bring gloves\nWear good shoes",
+    "price": "$4.50",
+    "when": "Sat 10 May, 10 am",
+    "contact": "hello@example.org",
+    "address": "12 High Street, Bristol BS1 4DJ",
+    "title": "Riverside Litter Pickers",
+}
+PROGRAM = {
+    "request": "文章をすべて大文字にするプログラムがほしい",
+    "source": "good morning",
+    "example1_input": "hello",
+    "example1_output": "HELLO",
+}
+
+
+class Axe:
+    """Runs axe on each page of the walk and keeps what it found, per page."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, list[dict[str, Any]]] = {}
+        self.pages: list[str] = []
+
+    def __call__(self, page: Any, where: str) -> None:
+        wait_idle(page)
+        self.pages.append(where)
+        violations = run_axe(page)["violations"]
+        if violations:
+            self.found[where] = violations
+
+    def assert_clean(self) -> None:
+        summary = [
+            f"{where}: {v['id']} ({v['impact']}) at {[n['target'] for n in v['nodes']][:3]}"
+            for where, found in self.found.items()
+            for v in found
+        ]
+        assert not self.found, "axe violations:\n{}\n\ndetails:\n{}".format(
+            "\n".join(summary), dump(self.found)
+        )
+
+
+def _shown_question(app: RunningApp, session_id: int) -> Any:
+    """The question the wizard shows now (None: all answered, the review)."""
+    from support_system.jobs import wizard
+
+    with app_state(app):
+        return wizard.resume(session_id).question
+
+
+def _page_answer(question: Any, lang: str) -> str | None:
+    """What a person types for one planned page question; None = leave as it is."""
+    kind = question.type.value
+    if kind == "file":
+        return None  # photos are optional: skipped
+    if kind == "records":
+        rows = []
+        for number in (1, 2):
+            cells = [
+                PAGE_FACTS.get(f.id) or f"{f.label.get(lang)} {number}" for f in question.fields
+            ]
+            rows.append(", ".join(cells))
+        return "\n".join(rows)
+    if kind in ("long_text", "list"):
+        return PAGE_FACTS[kind]
+    if kind != "text":
+        return None  # a choice, a colour, a layout: its default
+    if question.id.endswith(("_contact", "_target")):
+        return PAGE_FACTS["contact"]
+    if question.id.endswith("_address"):
+        return PAGE_FACTS["address"]
+    if question.id == "title":  # the planned title is offered by "Decide for me"; typed here
+        return PAGE_FACTS["title"]
+    return None  # the tagline: optional
+
+
+def _answer_every_question(page: Any, app: RunningApp, lang: str, answer_for: Any, axe: Axe):
+    """Answer each question the wizard shows until the review; returns what was typed."""
+    page.wait_for_url(re.compile(r"/questions\?s=\d+"), timeout=180_000)
+    session_id = int(re.search(r"s=(\d+)", page.url).group(1))
+    typed: dict[str, str] = {}
+    audited: set[str] = set()  # the Questions page once per kind of field (axe takes ~1 s)
+    for step in range(1, 21):
+        question = _shown_question(app, session_id)
+        if question is None:
+            return session_id, typed
+        page.get_by_text(question.label.get(lang)).first.wait_for(timeout=30_000)
+        wait_idle(page)
+        if question.type.value not in audited:
+            audited.add(question.type.value)
+            axe(page, f"question {step} ({question.id}, {question.type.value})")
+        answer = answer_for(question, lang)
+        focused = wait_focus(
+            page, lambda el: el.get("tag") in ("input", "textarea", "button") and el.get("tag")
+        )
+        assert focused.get("tag") in ("input", "textarea", "button"), (
+            f"question {step} ({question.id}): nothing focused: {focused}"
+        )
+        if answer is not None:
+            assert focused.get("tag") in ("input", "textarea"), (question.id, focused)
+            page.keyboard.type(answer)
+            typed[question.id] = answer
+        submit(page, lang)
+    pytest.fail("more than 20 questions")
+
+
+def test_a_custom_page_from_home_to_publish_with_the_keyboard_only(app: RunningApp) -> None:
+    lang = "en"
+    axe = Axe()
+    with chromium() as context:
+        context.add_init_script(MOUSE_GUARD)
+        page = context.new_page()
+        ask_on_home(
+            page,
+            app.url,
+            lang,
+            "a page for our neighbourhood litter-picking group",
+            t("intake.home.plan_page", lang),
+            audit=axe,
+        )
+        session_id, typed = _answer_every_question(page, app, lang, _page_answer, axe)
+        url = generate_and_publish(page, lang, "custom-page", webpage=True, audit=axe)
+        assert mouse_events(page) == 0, "the page received pointer events"
+    axe.assert_clean()
+    assert typed, "no question was answered"
+    assert url and re.match(r"http://127\.0\.0\.1:\d+/project-\d+/custom-[0-9a-f]+/$", url), url
+    published = httpx.get(url, timeout=10)
+    assert published.status_code == 200
+    for answer in typed.values():
+        for line in answer.splitlines():
+            for cell in line.split(", "):
+                assert cell in published.text, (cell, session_id)
+
+
+def _program_answer(question: Any, lang: str) -> str | None:
+    return PROGRAM.get(question.id)
+
+
+def _run_the_program(url: str) -> None:
+    """The opened program, used through its Gradio API: the model's `transform` runs in
+    the sandbox on a new text (test_custom_programs.py's other programs are driven the
+    same way by command line)."""
+    from gradio_client import Client
+
+    shown, files = Client(url, verbose=False).predict("good evening", api_name="/run")
+    assert shown == "GOOD EVENING", shown
+    assert [Path(f).name for f in files] == ["result.txt"]
+
+
+def test_a_custom_program_from_home_to_publish_with_the_keyboard_only(app: RunningApp) -> None:
+    lang = "ja"
+    axe = Axe()
+    with chromium() as context:
+        context.add_init_script(MOUSE_GUARD)
+        page = context.new_page()
+        ask_on_home(
+            page,
+            app.url,
+            lang,
+            PROGRAM["request"],
+            t("intake.home.make_program", lang),
+            audit=axe,
+        )
+        _, typed = _answer_every_question(page, app, lang, _program_answer, axe)
+        app_url = generate_and_publish(
+            page,
+            lang,
+            "custom-program",
+            webpage=False,
+            audit=axe,
+            shows=("GOOD MORNING",),
+            use_app=_run_the_program,
+        )
+        assert mouse_events(page) == 0, "the page received pointer events"
+    axe.assert_clean()
+    assert set(typed) >= {"source", "example1_input", "example1_output"}, typed
+    assert app_url and re.match(r"http://127\.0\.0\.1:\d+/?$", app_url), app_url

@@ -145,10 +145,11 @@ def generate_and_publish(
     webpage: bool,
     audit: Audit | None = None,
     shows: tuple[str, ...] = (),
+    use_app: Callable[[str], None] | None = None,
 ) -> str | None:
     """From the review page: Make it, check the preview (every check passed, and each
     text of `shows` is on it), then publish the page (its URL) or, for a program,
-    download the zip, open the app (its URL) and stop it."""
+    download the zip, open the app (its URL; `use_app` gets it while it runs) and stop it."""
     focused = wait_focus(page, button(TEXT[lang]["make"]))
     assert focused.get("tag") == "button" and TEXT[lang]["make"] in focused.get("text", ""), focused
     screenshot(page, f"kb-{name}-edit")
@@ -188,6 +189,8 @@ def generate_and_publish(
             audit(page, "publish (program running)")
         url = link.get_attribute("href")
         assert httpx.get(url, timeout=10).status_code == 200, "the program's app does not answer"
+        if use_app:
+            use_app(url)
         tab_to(page, button(TEXT[lang]["stop"]), limit=30, what="Stop the program")
         page.keyboard.press("Enter")
         wait_idle(page)

@@ -1,6 +1,6 @@
 """What a person sees and hears on a page, collected in Chromium, and the English in it.
 
-Used by tests/e2e/test_japanese_only.py: the allow-list of proper names a Japanese
+Used by tests/e2e/test_every_page.py: the allow-list of proper names a Japanese
 interface writes in Latin letters, the scripts that collect visible text, the
 accessibility tree and texts shown only for a moment, and `english_words`.
 """

@@ -25,7 +25,7 @@ How it stays correct:
   translated node remembers its original, so a language switch without a reload
   translates again from Streamlit's words.
 
-tests/e2e/test_japanese_only.py walks every page in Japanese and fails on any English
+tests/e2e/test_every_page.py walks every page in Japanese and fails on any English
 this misses (for example after a Streamlit upgrade changes a string).
 """
 

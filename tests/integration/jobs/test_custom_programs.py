@@ -235,31 +235,10 @@ def test_a_folder_program_counts_and_leaves_the_folder_alone(folder_run: Run) ->
     assert "元のファイルは変更しません" in readme or "変更しません" in readme
 
 
-# --- a text, and its app driven with gradio_client -------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def text_run(state: Path) -> Run:
-    answers = {"source": "hello there", "example1_input": "hello", "example1_output": "HELLO!"}
-    return make_program(
-        state, "text", "make the text upper case and add an exclamation mark", answers, "en"
-    )
-
-
-def test_a_text_program_passes_at_once_and_its_app_runs_the_same_function(text_run: Run) -> None:
-    from gradio_client import Client
-
-    from support_system.publishing.launcher import launch_gradio
-
-    assert text_run.plan["program"] == {"input": "text", "output": "text"}
-    assert text_run.exit_code == 0, (text_run.output, text_run.report)
-    assert attempts(text_run) == [([DEFAULT], True, [])]
-    assert (text_run.out / "output" / "result.txt").read_text(encoding="utf-8") == "HELLO THERE!"
-    # The model wrote transform: its app runs in the sandbox, reached from here.
-    with launch_gradio(text_run.out, timeout=120) as launched:
-        shown, files = Client(launched.url, verbose=False).predict("good morning", api_name="/run")
-    assert shown == "GOOD MORNING!"
-    assert [Path(f).name for f in files] == ["result.txt"]
+# --- a text: tests/e2e/test_wizard_keyboard.py's custom program walk -------------------------
+# 「文章をすべて大文字にするプログラムがほしい」 is planned, answered by keyboard, made by the
+# default model, checked, run on the person's text, and its app is opened from Publish and
+# driven through its Gradio API (the same function on a new text).
 
 
 # --- a repair: the first function fails the example, the repair passes -------------------------

@@ -3,7 +3,7 @@
 Each rule must match Streamlit's English exactly as the English catalogue writes it, and
 translating that English into English must give it back unchanged: that is what keeps
 English pages exactly as Streamlit draws them. The browser side is proven by
-tests/e2e/test_japanese_only.py.
+tests/e2e/test_every_page.py.
 """
 
 from __future__ import annotations
