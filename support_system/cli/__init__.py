@@ -30,8 +30,9 @@ from support_system.cli import (
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="support_system command line.")
 
 
-# Commands that manage the database themselves: `db upgrade`, `backup restore` (which
-# needs an installation without tables), `cluster` (migrates once for all its processes).
+# Commands left alone: `db upgrade` and `cluster` (they migrate, cluster once for all its
+# processes), `backup restore` (it needs an installation without tables) and `models`
+# (it never uses the database; ./scripts/start prepares models before the database).
 MANAGES_DATABASE = frozenset({"db", "backup", "cluster", "models"})
 
 

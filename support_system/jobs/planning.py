@@ -6,9 +6,10 @@ at the first failure of a model that did answer (a second model rarely fixes a p
 that does not fit), and return None then, so the caller uses its standard plan and
 tells the person. Nothing the person typed depends on the model answering.
 
-A plan whose title is one of the prompt's own examples is a copy, not a plan: the
-0.5B model answered 「文章の行ごとに番号をつけるプログラムがほしい」 with the example
-for a sales table, word for word. It counts as a failure like a plan that does not fit.
+A plan whose title or summary is text of the prompt's own examples is a copy, not a
+plan: the 0.5B model answered 「文章の行ごとに番号をつけるプログラムがほしい」 with the
+example for a sales table, word for word. It counts as a failure like a plan that does
+not fit.
 """
 
 from __future__ import annotations
