@@ -272,8 +272,8 @@ def _program_answer(question: Any, lang: str) -> str | None:
 
 def _run_the_program(url: str) -> None:
     """The opened program, used through its Gradio API: the model's `transform` runs in
-    the sandbox on a new text (test_custom_programs.py's other programs are driven the
-    same way by command line)."""
+    the sandbox on a new text (test_custom_programs.py builds its CSV and folder
+    programs by command line)."""
     from gradio_client import Client
 
     shown, files = Client(url, verbose=False).predict("good evening", api_name="/run")
