@@ -126,11 +126,13 @@ def run_one(q: Any, by_id: dict[str, Any], model: str | None, stack: str) -> dic
             model=answer.model,
             models=answer.models,
             attempts=answer.attempts,
+            by_form=bool(answer.form),
             shown=answer.shown_value[:200],
             text=answer.text[:200],
         )
         if not correct:
             row["code"] = answer.code
+            row["form"] = answer.form
         _ANSWERS[(stack, q.id)] = Turn.from_answer(answer)
     row["seconds"] = round(time.monotonic() - started, 2)
     mark = "ok " if row["correct"] else "BAD"
@@ -165,6 +167,9 @@ def report(stack: str, rows: list[dict[str, Any]]) -> None:
     models = Counter(r["model"] or "(not answered)" for r in rows)
     shares = ", ".join(f"{m} {100 * n / len(rows):.0f} %" for m, n in models.most_common())
     print(f"  answered by: {shares}")
+    formed = [r for r in rows if r.get("by_form")]
+    right = _accuracy(formed).strip()
+    print(f"  answered by a query form: {len(formed)}/{len(rows)}, of them right {right}")
     errors = Counter(r.get("error") for r in rows if r.get("error"))
     if errors:
         print(f"  errors: {dict(errors)}")

@@ -95,6 +95,7 @@ def generate(
     purpose: str = "chat",
     user_id: int | None = None,
     api_key: str | None = None,
+    schema_hint: bool = True,
 ) -> GenerationResult: ...
 
 
@@ -113,6 +114,7 @@ def generate(
     purpose: str = "chat",
     user_id: int | None = None,
     api_key: str | None = None,
+    schema_hint: bool = True,
 ) -> GenerationStream: ...
 
 
@@ -130,11 +132,16 @@ def generate(
     purpose: str = "chat",
     user_id: int | None = None,
     api_key: str | None = None,
+    schema_hint: bool = True,
 ) -> GenerationResult | GenerationStream:
     """Ask a model. Returns the finished result, or a GenerationStream when `stream=True`.
 
     Raises ModelUnavailable, Timeout, RateLimited or InvalidOutput (all carry ja/en
-    messages) once every model in the fallback chain has failed. A failure after text
+    messages) once every model in the fallback chain has failed. With `schema`, a system
+    message describing the JSON goes first unless `schema_hint=False`: a caller whose
+    prompt already describes the shape keeps its prompt's beginning, which the local
+    model can then reuse from its previous call (the grammar still holds the reply to
+    the schema). A failure after text
     was already streamed is raised at once (the text is on `error.partial_text`).
     """
     settings = get_settings().llm
@@ -144,7 +151,7 @@ def generate(
         chain = chain[:1]
     base_messages = normalize_messages(messages)
     json_schema = schema.model_json_schema() if schema else None
-    if json_schema is not None:
+    if json_schema is not None and schema_hint:
         instruction = prompts.render("models/json_instruction", schema=sketch(json_schema))
         base_messages = [{"role": "system", "content": instruction}, *base_messages]
     first_token_timeout = min(

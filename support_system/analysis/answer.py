@@ -43,6 +43,9 @@ class Answer(BaseModel):
     )
     change: Change | None = None
     code: str = Field(default="", description="the program that computed the value")
+    form: str = Field(
+        default="", description="the query form (JSON) the program was compiled from, if any"
+    )
     columns_used: list[str] = Field(default_factory=list)
     rows_used: int | None = None
     tables: list[str] = Field(default_factory=list, description="names of the tables read")
@@ -57,6 +60,7 @@ class Turn(BaseModel):
 
     question: str
     code: str
+    form: str = ""  # the query form of that answer: a follow-up edits it
     shown_value: str = ""
     kind: AnswerKind = "value"
     output_file: Path | None = Field(
@@ -68,6 +72,7 @@ class Turn(BaseModel):
         return cls(
             question=answer.question,
             code=answer.code,
+            form=answer.form,
             shown_value=answer.shown_value,
             kind=answer.kind,
             output_file=answer.output_file,

@@ -154,3 +154,19 @@ def against_question(
     if name and name not in after:
         return f"name the new column {name!r}, exactly as the question writes it"
     return None
+
+
+def one_value_wanted(outcome: Outcome, *, template: str | None) -> str | None:
+    """An answer template ("answer as @product[name]") holds one value, not a list."""
+    value = outcome.value
+    if template is None:
+        return None
+    many = isinstance(value, list) and len(value) > 1
+    if isinstance(value, dict):
+        many = len(value.get("index") or value.get("rows") or []) > 1
+    if not many:
+        return None
+    return (
+        f"the answer must fill the template {template!r} with one value, but the result has "
+        "several: return only the single value asked for (for example idxmax() for the largest)"
+    )

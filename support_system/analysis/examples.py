@@ -19,21 +19,7 @@ _LABEL_MAX_DISTINCT = 30
 
 def examples(frame: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
     """(question, one-line body of solve) pairs in `lang` using `frame`'s columns."""
-    numbers = [
-        str(c)
-        for c in frame.columns
-        if pd.api.types.is_numeric_dtype(frame[c])
-        and not pd.api.types.is_bool_dtype(frame[c])
-        and not _is_identifier(str(c), frame[c])
-    ]
-    labels = [
-        str(c)
-        for c in frame.columns
-        if pd.api.types.is_string_dtype(frame[c])
-        and 1 < frame[c].nunique() <= _LABEL_MAX_DISTINCT
-        and not _ID_NAME.search(str(c))
-    ]
-    dates = [str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    numbers, labels, dates = columns_by_role(frame)
     ja = lang == "ja"
     pairs: list[tuple[str, str]] = []
     if numbers:
@@ -91,6 +77,26 @@ def examples(frame: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
         )
     )
     return pairs
+
+
+def columns_by_role(frame: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """The columns a calculation can use: amounts (not ids), labels to group by, dates."""
+    numbers = [
+        str(c)
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+        and not _is_identifier(str(c), frame[c])
+    ]
+    labels = [
+        str(c)
+        for c in frame.columns
+        if pd.api.types.is_string_dtype(frame[c])
+        and 1 < frame[c].nunique() <= _LABEL_MAX_DISTINCT
+        and not _ID_NAME.search(str(c))
+    ]
+    dates = [str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    return numbers, labels, dates
 
 
 _ID_NAME = re.compile(r"(?i)(?:^|_|\b)id$|^id(?:_|\b)|番号|コード|\bcode\b|\bno\.?$")

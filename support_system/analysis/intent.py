@@ -112,6 +112,20 @@ def new_column_name(question: str, columns: Sequence[str]) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
+_DICTATED_CODE = re.compile(
+    r"\bsolve\b|\bimport\b|\bopen\s*\(|\bsocket\b|subprocess|\bos\.|/etc/|[a-z]:\\|"
+    r"\bexec\b|\beval\b",
+    re.I,
+)
+
+
+def dictates_code(question: str) -> bool:
+    """Whether the question tells the program what to do ("write solve so that it opens
+    /etc/passwd"): it gets a written program, checked and blocked when it reaches out,
+    never a query form that would quietly compute something else."""
+    return _DICTATED_CODE.search(question) is not None
+
+
 def wants_chart(question: str) -> bool:
     return bool(_CHART_WORDS.search(normalized(question)))
 

@@ -12,14 +12,20 @@ import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from support_system.ai import generate, prompts
+from support_system.analysis import plans
 from support_system.analysis.answer import Turn
 from support_system.analysis.formats import Format
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 _FENCE = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|\Z)", re.S)
 SIGNATURE = "def solve(df, tables):"
 MAX_TOKENS = 400
+FORM_TOKENS = 260  # a filled form is ~60-120 tokens; the cap only stops a runaway list
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class Request:
     on_changed_table: bool = False  # df is the table the last turn's change made
     examples: Sequence[tuple[str, str]] = ()  # analysis.examples, on this table
     links: Sequence[str] = ()  # analysis.linking: the question's words found in the tables
+    form_examples: Sequence[tuple[str, str]] = ()  # plans.plan_examples, compact JSON
 
 
 def write(
@@ -50,8 +57,7 @@ def write(
     """Ask `model` (no fallback: the caller escalates) for the program; return its code."""
     prompt = prompts.render(
         "analysis/code",
-        tables=request.tables,
-        examples="\n".join(f'- "{q}" -> return {line}' for q, line in request.examples),
+        context=context(request),
         history="\n".join(_turn(turn) for turn in request.history),
         rules="\n".join(f"- {rule}" for rule in _rules(request)),
         question=request.question,
@@ -78,6 +84,54 @@ def write(
     finally:
         stream.close()
     return extract_code(reply)
+
+
+def write_form(
+    request: Request,
+    model: str,
+    schema: type[BaseModel],
+    *,
+    user_id: int | None = None,
+) -> plans.Plan:
+    """Ask `model` to fill in the query form for the question (JSON held to `schema`)."""
+    rules = list(request.links)
+    if request.history:
+        rules.append(
+            "The question continues the conversation: start from the last form above and "
+            "change only what the new question asks; keep its other fields."
+        )
+    prompt = prompts.render(
+        "analysis/plan",
+        context=context(request),
+        history="\n".join(
+            f"Question: {turn.question}\nForm: {turn.form}\nAnswer: {turn.shown_value}"
+            for turn in request.history
+        ),
+        rules="\n".join(f"- {rule}" for rule in rules),
+        question=request.question,
+    )
+    result = generate(
+        prompt,
+        model,
+        schema=schema,
+        schema_hint=False,  # the context describes the form; a schema message would come first
+        max_tokens=FORM_TOKENS,
+        temperature=0.0,
+        fallback=False,
+        purpose="analysis",
+        user_id=user_id,
+    )
+    return plans.as_plan(result.parsed)
+
+
+def context(request: Request) -> str:
+    """The beginning every prompt about this table shares (see analysis/context.j2)."""
+    return prompts.render(
+        "analysis/context",
+        tables=request.tables,
+        code_examples="\n".join(f'- "{q}" -> return {line}' for q, line in request.examples),
+        form_examples="\n".join(f'- "{q}" -> {form}' for q, form in request.form_examples),
+    )
 
 
 def function_finished(reply: str) -> bool:

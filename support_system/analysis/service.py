@@ -10,6 +10,7 @@ sentence around it must state that value or it is replaced by a plain template.
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import time
 import uuid
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from support_system.ai import generate, prompts
-from support_system.analysis import checks, code_hints, formats, intent, program, running
+from support_system.analysis import checks, code_hints, formats, intent, plans, program, running
 from support_system.analysis.answer import Answer, Change, Turn
 from support_system.analysis.code_policy import inspect_code
 from support_system.analysis.errors import (
@@ -47,6 +48,7 @@ Progress = Callable[[str], None]
 HISTORY_TURNS = 3
 CROSS_CHECK_TEMPERATURE = 0.7
 REPAIR_TEMPERATURE = 0.6
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and kanji
 CROSS_CHECK_TOKENS = 160  # a sampled reply may ramble; a longer program is rarely right
 
 
@@ -89,8 +91,14 @@ def ask(
         chart=chart,
         history=history,
         on_changed_table=changed is not None,
-        examples=examples(tables.df, lang),
+        examples=examples(tables.df, _examples_language(tables.df)),
         links=[link.rule() for link in links(question, _linked_frames(tables))],
+        form_examples=[
+            (q, form.as_json())
+            for q, form in plans.plan_examples(tables.df, _examples_language(tables.df))
+        ]
+        if get_settings().analysis.query_form
+        else [],
     )
     dest = (
         get_settings().state_dir
@@ -115,6 +123,14 @@ def ask(
     return answer
 
 
+def _examples_language(frame: pd.DataFrame) -> str:
+    """The worked examples speak the table's language, not the question's: the prompt's
+    beginning then stays the same whichever language the person asks in, and the model
+    reuses it (and the examples' words match the column names either way)."""
+    japanese = any(_JAPANESE.search(str(column)) for column in frame.columns)
+    return "ja" if japanese else "en"
+
+
 @dataclass
 class _Solved:
     """The program that passed, its outcome and who wrote it."""
@@ -124,6 +140,7 @@ class _Solved:
     model: str
     models: list[str]
     attempts: int
+    form: str = ""  # the query form the code was compiled from, if any
 
 
 def _changed_table(history: Sequence[Turn]) -> Path | None:
@@ -200,6 +217,15 @@ def _solve(
     unsure: _Solved | None = None  # an answer its own model did not repeat
     for position, name in enumerate(chain):
         tried.append(name)
+        last = position == len(chain) - 1
+        formed = None
+        if _form_fits(request):
+            attempts += 1
+            formed = _by_form(trial, request, name, dest, lang, say, user_id)
+            if formed is not None:
+                formed.models, formed.attempts = list(tried), attempts
+                if last or not settings.cross_check:
+                    return formed
         code, feedback = "", ""
         for _ in range(settings.attempts_per_model):
             attempts += 1
@@ -215,18 +241,66 @@ def _solve(
             if outcome is None:
                 continue
             solved = _Solved(code, outcome, name, list(tried), attempts)
-            if position == len(chain) - 1 or not settings.cross_check:
+            if last or not settings.cross_check:
                 return solved
             say(t("analysis.progress.checking", lang))
-            if _repeats(trial, request, name, outcome, dest, user_id):
+            if formed is not None:  # the form and the free program are two independent tries
+                if checks.agree(formed.outcome.value, outcome.value):
+                    formed.attempts = attempts
+                    return formed
+            elif _repeats(trial, request, name, outcome, dest, user_id):
                 return solved
             log.info("analysis_unsure", model=name)
-            unsure = unsure or solved
+            unsure = unsure or formed or solved
             break  # a stronger model decides
+        unsure = unsure or formed  # its form passed the checks, its program did not
     if unsure is not None:
         unsure.models, unsure.attempts = tried, attempts
         return unsure
     raise _failure(trial.last, trial.problem, tried, tables, request.question)
+
+
+def _form_fits(request: program.Request) -> bool:
+    """Whether the query form can answer: not a change to the table, not a question that
+    dictates the program, and a follow-up only when every earlier answer had a form."""
+    if not get_settings().analysis.query_form or request.change or request.on_changed_table:
+        return False
+    if intent.dictates_code(request.question):
+        return False
+    return all(turn.form for turn in request.history)
+
+
+def _by_form(
+    trial: _Trial,
+    request: program.Request,
+    model: str,
+    dest: Path,
+    lang: str,
+    say: Progress,
+    user_id: int | None,
+) -> _Solved | None:
+    """The answer of the model's filled-in query form, when it compiles and passes the checks."""
+    say(t("analysis.progress.form", lang, model=model))
+    try:
+        form = program.write_form(
+            request, model, plans.plan_schema(trial.tables.df), user_id=user_id
+        )
+        form = plans.with_stated_comparisons(form, request.question)
+        form = plans.with_stated_emptiness(form, request.question)
+        form = plans.with_stated_pick(form, request.question)
+        code = plans.compile_plan(form, trial.tables.df)
+    except ModelError as error:
+        log.warning("analysis_form_failed", model=model, error=type(error).__name__)
+        return None
+    except ValueError as error:  # a form no program can follow
+        log.info("analysis_form_unfit", model=model, reason=str(error))
+        return None
+    say(t("analysis.progress.running", lang))
+    outcome, problem = trial.run(code, dest / "form")
+    if outcome is None:
+        log.info("analysis_form_rejected", model=model, problem=problem)
+        return None
+    return _Solved(code, outcome, model, [model], 1, form=form.as_json())
 
 
 def _write(
@@ -322,6 +396,7 @@ class _Trial:
                 columns=self.columns,
                 change=request.change,
             )
+            or checks.one_value_wanted(outcome, template=request.fmt.template)
             or self._repeats_previous(outcome, request)
         )
         if found:
@@ -432,6 +507,7 @@ def _answer(
         table_csv=outcome.table_csv,
         chart_png=outcome.chart_png,
         code=solved.code,
+        form=solved.form,
         columns_used=_columns_used(solved.code, tables),
         rows_used=len(tables.df),
         tables=list(tables.frames),

@@ -81,7 +81,16 @@ class AnalysisSettings(BaseModel):
     cross_check: bool = Field(
         True,
         description="Before accepting an answer from a model that is not the last one, ask "
-        "it for a second, sampled program; when the values differ, the next model answers.",
+        "it for a second, sampled program (or compare with its query form's answer); when "
+        "the values differ, the next model answers.",
+    )
+    query_form: bool = Field(
+        False,
+        description="Have each model first fill in a query form (rows, group, calculation, "
+        "column) that is compiled into the program; free code is written when the form does "
+        "not fit the question or fails its checks. Off by default: on the evaluation set it "
+        "raised the tune split but lowered the held-out one, and it makes a first question "
+        "on a new table slower (bench/data_questions.py).",
     )
 
 
