@@ -7,7 +7,6 @@ are graded against their hand-written pandas references exactly as the benchmark
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,6 @@ from support_system.analysis.evaluation import (
     reference_answer,
     same_answer,
 )
-from support_system.analysis.tables import load_tables
 from tests.conftest import TEST_MODEL_DIR
 
 pytestmark = pytest.mark.model
@@ -137,30 +135,3 @@ def test_a_question_that_is_not_about_the_data_is_sent_to_the_chat(db: object) -
     with pytest.raises(NotAboutData) as caught:
         ask([TABLES_DIR / "shop_sales.csv"], "What's the capital of France?", "en")
     assert "chat" in caught.value.message("en")
-
-
-def test_a_plain_question_is_answered_by_the_models_query_form(
-    db: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With `analysis.query_form` on, the 1.5B fills in the query form (JSON held to the
-    table's columns); the program compiled from it is what ran, and both are kept on the
-    answer. (The 0.5B misses the group of even this question too often for a test;
-    bench/data_questions.py measures how often each model's form is right.)"""
-    from support_system.core.settings import get_settings
-
-    monkeypatch.setenv("SUPPORT_SYSTEM_ANALYSIS__QUERY_FORM", "true")
-    get_settings.cache_clear()  # the `settings` fixture clears it again afterwards
-    answer = ask(
-        [TABLES_DIR / "shop_sales.csv"],
-        "How many orders are there for each city?",
-        "en",
-        model="qwen2.5-coder-1.5b",
-    )
-    frame = load_tables([TABLES_DIR / "shop_sales.csv"]).df
-    expected = frame.groupby("city").size()
-    assert answer.form, answer.code
-    assert json.loads(answer.form)["group_by"] == "city"
-    assert answer.code.startswith("def solve(df, tables):") and "groupby" in answer.code
-    assert dict(zip(answer.value["index"], answer.value["values"], strict=True)) == {
-        str(k): int(v) for k, v in expected.items()
-    }
