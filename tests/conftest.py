@@ -6,15 +6,43 @@ runs reuse them instead of re-joining ~0.5 GB of chunks.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from support_system.core.settings import PROJECT_ROOT, Settings, get_settings
 
 TEST_MODEL_DIR = PROJECT_ROOT / ".state-test" / "models"
+VNU_SERVICE = "SUPPORT_SYSTEM_CHECKS__VNU_URL"
+_VNU_KEY: pytest.StashKey[Any] = pytest.StashKey()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One vnu service for the whole run (`checks.vnu_url`), started by the controller
+    before its workers (which, and the apps the tests start, inherit the variable).
+
+    Hundreds of generated pages are checked in a run; a java start each costs about a
+    second. Until the service answers (about 5 s) checks use the command line, which is
+    also what the vnu tests of tests/integration/generators/test_checks_html.py run.
+    """
+    if hasattr(config, "workerinput") or os.environ.get(VNU_SERVICE):
+        return
+    from support_system.generators.checks.vnu import VnuServer
+
+    service = VnuServer().start(wait=False)
+    config.stash[_VNU_KEY] = service
+    os.environ[VNU_SERVICE] = service.url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    service = config.stash.get(_VNU_KEY, None)
+    if service is not None:
+        service.close()
+        os.environ.pop(VNU_SERVICE, None)
 
 
 @pytest.fixture

@@ -259,6 +259,18 @@ class CustomProgramSettings(BaseModel):
     )
 
 
+class CheckSettings(BaseModel):
+    """How generated pages are checked (support_system/generators/checks)."""
+
+    vnu_url: str | None = Field(
+        None,
+        description="A running Nu Html Checker service (`java -cp vnu.jar "
+        "nu.validator.servlet.Main 8888` → http://127.0.0.1:8888/) that page checks post to "
+        "instead of starting vnu for each page: about a second saved a page, for a server "
+        "that makes many pages (the service holds ~600 MB). Unreachable: the command line.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable about one installation."""
 
@@ -290,6 +302,7 @@ class Settings(BaseSettings):
     custom_pages: CustomPageSettings = Field(default_factory=CustomPageSettings)
     custom_programs: CustomProgramSettings = Field(default_factory=CustomProgramSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    checks: CheckSettings = Field(default_factory=CheckSettings)
 
     @field_validator("state_dir", "models_file", "prompts_dir", "jobs_dir", "model_dir")
     @classmethod

@@ -175,6 +175,9 @@ def generate_and_publish(
         tab_to(page, button(TEXT[lang]["download"]), limit=30, what="the zip download")
         with page.expect_download(timeout=30_000) as download:
             page.keyboard.press("Enter")
+        # The download button reruns the page: a key pressed during that run can land on
+        # a button that is being replaced, and the launch below would never happen.
+        wait_idle(page)
         names = zipfile.ZipFile(download.value.path()).namelist()
         assert any(n.endswith("/app.py") for n in names) and any(
             n.endswith("/program.py") for n in names

@@ -9,13 +9,16 @@ While the page is open every request that is not the page's own files (or data:/
 is aborted and reported: a generated page must not reach the internet, and at run time
 a script's `fetch()` is caught too, which no static check can promise.
 
-Launching Chromium costs ~1 s, so open one with `chromium()` and pass it as `browser=`
-to every check in a batch. Playwright's sync API is bound to the thread that started it
-and refuses to run inside an asyncio event loop: use it from plain threads.
+Launching Chromium costs ~1 s: a check given no `browser=` uses one kept open for the
+process (`SHARED`); a batch may still open its own with `chromium()`. Playwright's sync
+API is bound to the thread that started it and refuses to run inside an asyncio event
+loop: use it from plain threads.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -68,15 +71,18 @@ def chromium() -> Iterator[Browser]:
     """
     from playwright.sync_api import sync_playwright
 
-    executable = chromium_executable()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=[*CHROMIUM_ARGS, HOST_RULES]
-        )
+        browser = _launch(playwright)
         try:
             yield browser
         finally:
             browser.close()
+
+
+def _launch(playwright: Any) -> Browser:
+    return playwright.chromium.launch(
+        executable_path=chromium_executable(), args=[*CHROMIUM_ARGS, HOST_RULES]
+    )
 
 
 def check_axe(
@@ -162,21 +168,109 @@ def check_axe_url(
 
 
 def _with_browser(browser: Browser | None, audit: Callable[[Browser], CheckResult]) -> CheckResult:
-    """Use the caller's browser, or launch one in a worker thread.
-
-    Playwright's sync API refuses to start in a thread that already runs an event loop
-    (an async LangGraph node, FastAPI) or its own sync Playwright; a fresh thread has
-    neither, so `check_axe(page)` works from anywhere.
-    """
+    """Use the caller's browser, or the process's shared one (see `SharedBrowser`)."""
     if browser is not None:
         return audit(browser)
+    return SHARED.run(audit)
 
-    def launch_and_audit() -> CheckResult:
-        with chromium() as launched:
-            return audit(launched)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="axe") as pool:
-        return pool.submit(launch_and_audit).result()
+class SharedBrowser:
+    """One Chromium per process for the checks that bring no browser of their own.
+
+    Launching Chromium takes longer than auditing a page (about 1 s against 0.5 s, twice
+    that on a busy 2-core machine), and every generated page is audited, so the browser
+    stays open between checks and is closed after `idle_seconds` without one. Playwright's
+    sync API is bound to the thread that started it and refuses a thread that runs an
+    event loop (an async LangGraph node, FastAPI): the browser lives in one worker thread
+    of its own, which also queues concurrent audits. A browser that died (killed, out of
+    memory) is launched again once; a forked child (a Celery worker) gets its own.
+    """
+
+    def __init__(self, idle_seconds: float = 60.0) -> None:
+        self.idle_seconds = idle_seconds
+        self.launches = 0  # how many times Chromium was started (tests, logs)
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._playwright: Any = None
+        self._browser: Browser | None = None
+        self._last_used = 0.0
+
+    def run(self, audit: Callable[[Browser], CheckResult]) -> CheckResult:
+        """Run `audit` on the shared browser in its thread and return its result."""
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="axe")
+                self._pid = os.getpid()
+                self._playwright = self._browser = None  # a parent's objects are not ours
+            future = self._pool.submit(self._run, audit)
+        return future.result()
+
+    def close(self) -> None:
+        """Close the browser now (it is launched again by the next check)."""
+        with self._lock:
+            pool = self._pool if self._pid == os.getpid() else None
+        if pool is not None:
+            pool.submit(self._close).result()
+
+    # --- in the browser's thread ---------------------------------------------------------
+
+    def _run(self, audit: Callable[[Browser], CheckResult]) -> CheckResult:
+        from playwright.sync_api import Error as PlaywrightError
+
+        browser = self._open()
+        try:
+            result = audit(browser)
+        except PlaywrightError:
+            if browser.is_connected():
+                raise
+            self._close()  # it died under us: one more try on a fresh one
+            result = audit(self._open())
+        self._last_used = time.monotonic()
+        timer = threading.Timer(self.idle_seconds, self._close_when_idle)
+        timer.daemon = True  # never keeps a finished process alive
+        timer.start()
+        return result
+
+    def _open(self) -> Browser:
+        if self._browser is not None and self._browser.is_connected():
+            return self._browser
+        self._close()
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self._browser = _launch(self._playwright)
+        self.launches += 1
+        return self._browser
+
+    def _close_when_idle(self) -> None:  # a timer thread: hand over to the browser's thread
+        with self._lock:
+            pool = self._pool if self._pid == os.getpid() else None
+        if pool is not None and time.monotonic() - self._last_used >= self.idle_seconds:
+            try:
+                pool.submit(self._close_if_idle)
+            except RuntimeError:  # the interpreter is shutting down
+                pass
+
+    def _close_if_idle(self) -> None:
+        if time.monotonic() - self._last_used >= self.idle_seconds:
+            self._close()
+
+    def _close(self) -> None:
+        from playwright.sync_api import Error as PlaywrightError
+
+        browser, playwright = self._browser, self._playwright
+        self._browser = self._playwright = None
+        try:
+            if browser is not None and browser.is_connected():
+                browser.close()
+        except PlaywrightError:
+            pass  # already gone
+        if playwright is not None:
+            playwright.stop()
+
+
+SHARED = SharedBrowser()
 
 
 def _audit(

@@ -10,7 +10,10 @@ for one page (language detection off; on, it adds ~0.5 s and ~190 MB). So:
 - `VnuServer` keeps one JVM running as a local HTTP service (~4-7 s to start, ~600 MB
   resident, then ~0.04 s a page). It pays off from about the fifth page a process
   checks — a long repair loop, a batch of generated sites — and is opt-in because
-  600 MB matters on a laptop that also holds a language model.
+  600 MB matters on a laptop that also holds a language model;
+- `checks.vnu_url` (settings) names a service already running (one for a server with
+  many users, or the test suite's): `check_vnu` posts to it and falls back to the
+  command line when it does not answer.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from support_system.core.logging import get_logger
+from support_system.core.settings import get_settings
 from support_system.generators.base import CheckResult
 from support_system.generators.checks.tools import java, vnu_jar
 from support_system.generators.errors import CheckerUnavailable
@@ -44,6 +49,9 @@ JAVA_OPTIONS: tuple[str, ...] = (
     "-Djava.awt.headless=true",
 )
 EXTRACT_CHARS = 80
+# A configured service that takes longer than this for one page is treated as down.
+SERVICE_TIMEOUT = 30.0
+log = get_logger(__name__)
 
 
 def check_vnu(
@@ -61,6 +69,15 @@ def check_vnu(
     """
     if server is not None:
         return server.check(html)
+    service = get_settings().checks.vnu_url
+    if service:
+        started = time.perf_counter()
+        try:
+            report = _post_page(service, html, timeout=SERVICE_TIMEOUT)
+        except (OSError, ValueError) as exc:  # down, starting, or not vnu: the command line
+            log.warning("vnu.service_unavailable", url=service, error=str(exc)[:200])
+        else:
+            return _result(report.get("messages", []), _since(started))
     if isinstance(html, Path):
         return check_vnu_many([html], langdetect=langdetect, timeout=timeout)[html]
     started = time.perf_counter()
@@ -118,8 +135,12 @@ class VnuServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
-    def start(self) -> VnuServer:
-        """Start the JVM and wait until the service answers (raises CheckerUnavailable)."""
+    def start(self, *, wait: bool = True) -> VnuServer:
+        """Start the JVM and wait until the service answers (raises CheckerUnavailable).
+
+        `wait=False` returns at once, for a caller whose checks fall back to the command
+        line while the service is starting (`checks.vnu_url`).
+        """
         if self._process is not None:
             return self
         self._log = tempfile.TemporaryFile()
@@ -134,6 +155,8 @@ class VnuServer:
             str(self.port),
         ]
         self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+        if not wait:
+            return self
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -154,16 +177,8 @@ class VnuServer:
         """Check one page through the running service (starts it if needed)."""
         self.start()
         started = time.perf_counter()
-        body = html.read_bytes() if isinstance(html, Path) else html.encode("utf-8")
-        request = urllib.request.Request(
-            f"{self.url}?out=json",
-            data=body,
-            headers={"Content-Type": "text/html; charset=utf-8"},
-            method="POST",
-        )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                report = json.loads(response.read().decode("utf-8"))
+            report = _post_page(self.url, html, timeout=timeout)
         except (OSError, ValueError) as exc:
             if self._process is not None and self._process.poll() is not None:
                 raise CheckerUnavailable(
@@ -207,6 +222,22 @@ class VnuServer:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _post_page(url: str, html: str | Path, *, timeout: float) -> dict[str, Any]:
+    """vnu's JSON report for one page from a running service (its documented POST API)."""
+    body = html.read_bytes() if isinstance(html, Path) else html.encode("utf-8")
+    request = urllib.request.Request(
+        f"{url.rstrip('/')}/?out=json",
+        data=body,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        report = json.loads(response.read().decode("utf-8"))
+    if not isinstance(report, dict):
+        raise ValueError("the service's answer is not a vnu report")
+    return report
 
 
 def _run_cli(

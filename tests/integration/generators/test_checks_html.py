@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
+import signal
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from support_system.core.i18n import LANGUAGES, catalogue
+from support_system.core.settings import get_settings
 from support_system.generators.checks.html import (
     VnuServer,
     check_axe,
@@ -215,6 +220,16 @@ def test_canonical_links_and_local_files_are_not_external() -> None:
 # --- Nu Html Checker -----------------------------------------------------------------------
 
 
+@pytest.fixture
+def command_line_vnu(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No vnu service (the suite's conftest configures one): the java command line."""
+    monkeypatch.delenv("SUPPORT_SYSTEM_CHECKS__VNU_URL", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("command_line_vnu")
 def test_vnu_passes_the_good_page_as_text_and_as_file(site: Path) -> None:
     for subject in (GOOD_PAGE, site / "index.html"):
         result = check_vnu(subject)
@@ -222,6 +237,7 @@ def test_vnu_passes_the_good_page_as_text_and_as_file(site: Path) -> None:
         assert result.name == "vnu"
 
 
+@pytest.mark.usefixtures("command_line_vnu")
 def test_vnu_reports_a_duplicate_id_with_line_and_extract() -> None:
     result = check_vnu(page('<p id="price">100</p>\n<p id="price">200</p>'))
     assert not result.passed
@@ -229,6 +245,7 @@ def test_vnu_reports_a_duplicate_id_with_line_and_extract() -> None:
     assert '<p id="price">200' in result.messages[0]
 
 
+@pytest.mark.usefixtures("command_line_vnu")
 def test_vnu_reports_an_unclosed_element() -> None:
     result = check_vnu(page("<div><span>open</div>"))
     assert not result.passed
@@ -237,6 +254,7 @@ def test_vnu_reports_an_unclosed_element() -> None:
     )
 
 
+@pytest.mark.usefixtures("command_line_vnu")
 def test_vnu_warnings_are_reported_but_pass() -> None:
     result = check_vnu(page("<section><p>No heading in this section.</p></section>"))
     assert result.passed, result.messages
@@ -272,6 +290,37 @@ def test_vnu_service_gives_the_same_verdicts_as_the_command_line(site: Path) -> 
     assert good_result.passed, good_result.messages
     assert not bad_result.passed
     assert bad_result.messages[0].startswith("line 10: Duplicate ID “a”.")
+
+
+def test_a_configured_vnu_service_is_used_and_a_dead_one_falls_back_to_the_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from support_system.generators.checks import vnu
+
+    bad = page('<p id="a">1</p><p id="a">2</p>')
+    with VnuServer() as server:
+        monkeypatch.setenv("SUPPORT_SYSTEM_CHECKS__VNU_URL", server.url)
+        get_settings.cache_clear()
+        with monkeypatch.context() as no_java:
+            no_java.setattr(vnu, "_run_cli", _no_command_line)
+            served = check_vnu(bad)
+    monkeypatch.setenv("SUPPORT_SYSTEM_CHECKS__VNU_URL", f"http://127.0.0.1:{_closed_port()}/")
+    get_settings.cache_clear()
+    fallen_back = check_vnu(bad)
+    get_settings.cache_clear()
+    for result in (served, fallen_back):
+        assert not result.passed
+        assert result.messages[0].startswith("line 10: Duplicate ID “a”."), result.messages
+
+
+def _no_command_line(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the command line ran although a vnu service is configured")
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 # --- axe-core in Chromium ------------------------------------------------------------------
@@ -364,8 +413,35 @@ def test_axe_allowed_impacts_turn_violations_into_notes(browser: object) -> None
 
 
 @pytest.mark.browser
-def test_axe_launches_its_own_browser_when_none_is_given() -> None:
-    assert check_axe(GOOD_PAGE).passed
+def test_without_a_browser_the_checks_share_one_and_a_dead_one_is_replaced() -> None:
+    from support_system.generators.checks.axe import SharedBrowser
+
+    shared = SharedBrowser(idle_seconds=0.5)
+    audit = functools.partial(_audit_good_page, GOOD_PAGE)
+    assert shared.run(audit).passed and shared.run(audit).passed
+    assert shared.launches == 1
+    pid = shared.run(lambda browser: _browser_pid(browser))
+    os.kill(pid, signal.SIGKILL)  # Chromium dies between two checks
+    time.sleep(0.2)
+    assert shared.run(audit).passed and shared.launches == 2
+    time.sleep(1.5)  # idle: closed, and launched again by the next check
+    assert shared.run(audit).passed and shared.launches == 3
+    shared.close()
+    assert check_axe(GOOD_PAGE).passed  # the module's own shared browser
+
+
+def _audit_good_page(html: str, browser: object) -> object:
+    return check_axe(html, browser=browser)
+
+
+def _browser_pid(browser: object) -> int:
+    """The Chromium main process behind a Playwright browser (its CDP SystemInfo)."""
+    session = browser.new_browser_cdp_session()  # type: ignore[attr-defined]
+    try:
+        processes = session.send("SystemInfo.getProcessInfo")["processInfo"]
+        return next(int(p["id"]) for p in processes if p["type"] == "browser")
+    finally:
+        session.detach()
 
 
 @pytest.fixture

@@ -183,9 +183,9 @@ def test_preview_makes_the_page_on_the_worker_and_shows_its_progress(
         deadline = time.monotonic() + 120
         while not heading.count():
             assert time.monotonic() < deadline, "Preview never showed the worker's page"
-            status = page.locator('[role="status"].ss-live')
-            if status.count():
-                progress.append(status.first.inner_text())
+            # Read without waiting: a status Streamlit redraws away between a count and
+            # a read would otherwise hold the loop for Playwright's 30 s.
+            progress.extend(page.locator('[role="status"].ss-live').all_inner_texts()[:1])
             page.wait_for_timeout(250)
         wait_idle(page)
         assert page.frame_locator("iframe").locator("h1").count() >= 1
