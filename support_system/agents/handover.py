@@ -34,6 +34,7 @@ from support_system.agents.prompting import HISTORY_SHARE, context_window, windo
 from support_system.ai import generate
 from support_system.ai.prompts import render
 from support_system.core.errors import AnswerInvalid, InvalidOutput, ModelError
+from support_system.core.languages import has_japanese
 from support_system.core.logging import get_logger
 from support_system.data import repositories as repo
 from support_system.data.db import session_scope
@@ -55,7 +56,6 @@ LONG_TEXT_COVERAGE = 0.8  # share of a long answer's words the person must have 
 _DIGITS = re.compile(r"\d+")
 _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")  # 1,200 / 4.50 / 18
 _WORDS = re.compile(r"[^\W\d_]+")
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _TYPE_HINTS = {
     QuestionType.LONG_TEXT: "text, may have several lines",
     QuestionType.NUMBER: "a number",
@@ -131,7 +131,7 @@ def _words(text: str) -> list[str]:
     """Words of `text` (CJK text counts per character: it has no spaces)."""
     words: list[str] = []
     for run in _WORDS.findall(_norm(text)):
-        words.extend(list(run) if _CJK_RUN.search(run) else [run])
+        words.extend(list(run) if has_japanese(run) else [run])
     return words
 
 

@@ -1,7 +1,10 @@
 """The model registry: which models exist, how to reach them and what they are good at.
 
 Read from `config/models.yaml` (path in settings). Everything else asks the registry
-by name, so adding a model is a YAML change, never a code change.
+by name, so adding a model is a YAML change, never a code change. Models pulled into the
+configured Ollama server need not be written here: `ai/discovery.py` finds them and makes
+their entries (`available_registry()` is this registry plus those; `get_registry()` stays
+the file alone, so asking it never waits for the network).
 """
 
 from __future__ import annotations
@@ -156,7 +159,8 @@ def _cached(path: Path, mtime: float) -> Registry:
 
 
 def get_registry() -> Registry:
-    """The registry named in settings (re-read when the file changes)."""
+    """The registry named in settings (re-read when the file changes). Only the file:
+    the models found on the Ollama server are added by `discovery.available_registry()`."""
     path = get_settings().models_file
     try:
         mtime = path.stat().st_mtime

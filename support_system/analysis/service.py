@@ -10,7 +10,6 @@ sentence around it must state that value or it is replaced by a plain template.
 from __future__ import annotations
 
 import ast
-import re
 import shutil
 import time
 import uuid
@@ -37,6 +36,7 @@ from support_system.analysis.schema import describe
 from support_system.analysis.tables import Tables, load_tables
 from support_system.core.errors import ModelError
 from support_system.core.i18n import t
+from support_system.core.languages import has_japanese
 from support_system.core.logging import get_logger
 from support_system.core.settings import get_settings
 
@@ -48,7 +48,6 @@ Progress = Callable[[str], None]
 HISTORY_TURNS = 3
 CROSS_CHECK_TEMPERATURE = 0.7
 REPAIR_TEMPERATURE = 0.6
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # kana and kanji
 CROSS_CHECK_TOKENS = 160  # a sampled reply may ramble; a longer program is rarely right
 
 
@@ -83,6 +82,7 @@ def ask(
     fmt = formats.requested(question)
     change = intent.is_change_request(question) or bool(changed and intent.narrows(question))
     chart = intent.wants_chart(question) and not change
+    examples_lang = _examples_language(tables.df)
     request = program.Request(
         question=question,
         tables=_schema(tables),
@@ -91,11 +91,10 @@ def ask(
         chart=chart,
         history=history,
         on_changed_table=changed is not None,
-        examples=examples(tables.df, _examples_language(tables.df)),
+        examples=examples(tables.df, examples_lang),
         links=[link.rule() for link in links(question, _linked_frames(tables))],
         form_examples=[
-            (q, form.as_json())
-            for q, form in plans.plan_examples(tables.df, _examples_language(tables.df))
+            (q, form.as_json()) for q, form in plans.plan_examples(tables.df, examples_lang)
         ]
         if get_settings().analysis.query_form
         else [],
@@ -127,8 +126,7 @@ def _examples_language(frame: pd.DataFrame) -> str:
     """The worked examples speak the table's language, not the question's: the prompt's
     beginning then stays the same whichever language the person asks in, and the model
     reuses it (and the examples' words match the column names either way)."""
-    japanese = any(_JAPANESE.search(str(column)) for column in frame.columns)
-    return "ja" if japanese else "en"
+    return "ja" if any(has_japanese(str(column)) for column in frame.columns) else "en"
 
 
 @dataclass
@@ -292,7 +290,9 @@ def _by_form(
     except ModelError as error:
         log.warning("analysis_form_failed", model=model, error=type(error).__name__)
         return None
-    except ValueError as error:  # a form no program can follow
+    # compile_plan's refusal, or pydantic's ValidationError (a ValueError) for a form the
+    # schema refuses: either way no program follows from it, and the model writes code.
+    except ValueError as error:
         log.info("analysis_form_unfit", model=model, reason=str(error))
         return None
     say(t("analysis.progress.running", lang))

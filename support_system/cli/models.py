@@ -17,8 +17,10 @@ app = typer.Typer(no_args_is_help=True, help="List, check and try the configured
 @app.command("list")
 @reports_errors
 def models_list(lang: Lang = None) -> None:
-    """Show every registry model with its provider and current status."""
+    """Show every registry model with its provider and current status, then the models
+    found on the Ollama server (`llm.ollama_host`) that models.yaml does not list."""
     from support_system.ai import get_registry, model_status
+    from support_system.ai.discovery import discovered_models
 
     registry = get_registry()
     default = get_settings().llm.default_model
@@ -29,6 +31,18 @@ def models_list(lang: Lang = None) -> None:
         if not status.ok:
             line += f" — {status.fix(lang)}"
         typer.echo(line)
+    for found in discovered_models(registry):
+        spec, model = found.spec, found.model
+        mark = "*" if spec.name == default else " "
+        facts = t(
+            "models.discovered",
+            lang,
+            model=model.name,
+            family=model.family or "?",
+            context=model.context_length or "?",
+            skills=", ".join(spec.skills),
+        )
+        typer.echo(f"{mark} {spec.name:<28} {spec.provider:<18} {facts}")
 
 
 def _has_key(provider: str) -> bool:

@@ -6,6 +6,7 @@ agent files); adding a language starts here.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +18,14 @@ DEFAULT_LANGUAGE: Language = "ja"
 LANGUAGE_NAMES: dict[str, str] = {"ja": "日本語", "en": "English"}
 FALLBACK_LANGUAGE: Language = "en"
 """What a text is shown in for a language it was not written in."""
+# Kana and kanji (with the compatibility ideographs): what makes a text Japanese here.
+JAPANESE_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
+def has_japanese(text: str) -> bool:
+    """Whether `text` has a kana or kanji character (Latin letters and digits alone do not
+    make a text Japanese, whatever language the person chose)."""
+    return JAPANESE_CHARACTER.search(text) is not None
 
 
 def supported(lang: str) -> Language:

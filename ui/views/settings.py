@@ -1,10 +1,11 @@
-"""Settings: language, theme, font size, model, Ollama host and API keys (never shown)."""
+"""Settings: language, theme, font size, model, Ollama host (and the models found on it)
+and API keys (never shown)."""
 
 from __future__ import annotations
 
 import streamlit as st
 from components.chrome import move_focus
-from components.names import model_label
+from components.names import model_label, skill_name
 from components.session import accounts_mode, is_admin, preferences, user_id
 
 from support_system.accounts.api_keys import forget_key, save_key, stored_keys
@@ -16,6 +17,7 @@ from support_system.accounts.preferences import (
     save_choices,
 )
 from support_system.ai import CLOUD_PROVIDERS, get_registry
+from support_system.ai.discovery import DiscoveredModel, discovered_models
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.languages import LANGUAGE_NAMES, LANGUAGES
@@ -98,6 +100,32 @@ if saved:
             else exc.message(lang)
         )
         st.error(error, icon="⚠️")
+
+
+def discovered_row(found: DiscoveredModel) -> str:
+    unknown = t("ui.settings.discovered_unknown", lang)
+    model = found.model
+    return t(
+        "ui.settings.discovered_row",
+        lang,
+        model=model.name,
+        family=model.family or unknown,
+        size=model.parameter_size or unknown,
+        context=f"{model.context_length:,}" if model.context_length else unknown,
+        skills=", ".join(skill_name(skill, lang) for skill in found.spec.skills),
+    )
+
+
+# Pulled into the Ollama server but not in models.yaml: found by themselves (a server that
+# does not answer costs 1.5 s and adds nothing; answers are cached, see ai/discovery.py).
+st.subheader(t("ui.settings.discovered_heading", lang), anchor=False)
+found_models = discovered_models(registry)
+ollama_host = get_settings().llm.ollama_host
+if found_models:
+    st.caption(t("ui.settings.discovered_help", lang, host=ollama_host))
+    st.markdown("\n".join(f"- {discovered_row(found)}" for found in found_models))
+else:
+    st.caption(t("ui.settings.discovered_none", lang, host=ollama_host))
 
 st.header(t("ui.settings.voice_heading", lang), anchor=False)
 if not get_settings().speech.enabled:

@@ -21,13 +21,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from support_system.core.languages import has_japanese
 from support_system.generators.facts import facts_check
 
 TEXT_FIELDS = ("title", "description", "button")
 LIMITS = {"title": 40, "description": 200, "button": 20}
 _FORBIDDEN = re.compile(r"[<>{}\[\]`\\|$~｛｝]")
 _MARKUP_START = re.compile(r"^[#*>=+\-]")
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 class ProgramTexts(BaseModel):
@@ -60,10 +60,10 @@ def _problem(name: str, value: str, lang: str, allowed: list[Any]) -> str | None
         return f"longer than {LIMITS[name]} characters"
     if _FORBIDDEN.search(value) or _MARKUP_START.match(value):
         return "contains markup or code characters"
-    has_japanese = bool(_JAPANESE.search(value))
-    if lang == "ja" and not has_japanese:
+    japanese = has_japanese(value)
+    if lang == "ja" and not japanese:
         return "not Japanese"
-    if lang != "ja" and has_japanese:
+    if lang != "ja" and japanese:
         return "not English"
     facts = facts_check(value, allowed)
     if not facts.passed:

@@ -1,11 +1,22 @@
 """A stand-in for an Ollama server, which cannot be installed on these machines.
 
-It follows Ollama's documented REST wire format (docs/api.md in ollama/ollama) for the
-two endpoints the app uses:
+It follows Ollama's documented REST wire format (docs/api.md in ollama/ollama, and
+server/routes.go where the docs say nothing, e.g. the error bodies) for the endpoints
+the app uses:
 
 * ``GET /api/tags`` → ``{"models": [{"name", "model", "modified_at", "size", "digest",
   "details": {"parent_model", "format", "family", "families", "parameter_size",
-  "quantization_level"}}]}``
+  "quantization_level"}}]}``. Names are listed as given: a tag-less ``x`` stays ``x``
+  (Ollama would list ``x:latest``; the app treats both as one model).
+* ``POST /api/show`` → request ``{"model": name}`` (the older ``"name"`` also works);
+  response ``{"license", "modelfile", "parameters", "template", "details": {…as in
+  /api/tags…}, "model_info": {"general.architecture": arch, "<arch>.context_length":
+  int, …}, "capabilities": ["completion"], "modified_at"}``. ``model_info`` is the GGUF
+  file's own metadata with typed values, without ``general.name`` and
+  ``tokenizer.chat_template`` (Ollama drops both); ``parameters`` / ``modelfile`` state
+  the context the fake runs with (``num_ctx``). No ``model`` gives HTTP 400
+  ``{"error": "model is required"}``; a model that is not served gives HTTP 404
+  ``{"error": "model 'x' not found"}``.
 * ``POST /api/chat`` → with ``"stream": true`` (the default) NDJSON lines
   ``{"model", "created_at", "message": {"role": "assistant", "content": "…"}, "done": false}``
   sent with chunked transfer encoding, then one final line with ``"done": true``,
@@ -41,7 +52,7 @@ Use it as a subprocess::
 in-process::
 
     with running_fake_ollama(gguf_path, ["qwen2.5-coder:1.5b"]) as server:
-        server.url, server.requests, server.last_done
+        server.url, server.requests, server.shown, server.last_done
 
 The parts: `server` (FakeOllama: the model, its facts and the generation), `handler`
 (the HTTP routes and the wire format), `__main__` (the command line).

@@ -13,7 +13,8 @@ from tests.fakes.ollama_server.server import DEFAULT_MODEL_NAME, DROP_MIDSTREAM,
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tests.fakes.ollama_server",
-        description="Stand-in Ollama server (/api/chat, /api/tags) backed by a real GGUF model.",
+        description="Stand-in Ollama server (/api/chat, /api/embed, /api/tags, /api/show) "
+        "backed by a real GGUF model.",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=11434, help="0 picks a free port")

@@ -1,5 +1,5 @@
 """The HTTP side of the fake: Ollama's routes and wire format (chunked NDJSON streams,
-error bodies, a connection dropped mid-body for the fault models).
+model facts, error bodies, a connection dropped mid-body for the fault models).
 """
 
 from __future__ import annotations
@@ -89,6 +89,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/api/embed":
             self._embed(raw)
             return
+        if self.path == "/api/show":
+            self._show(raw)
+            return
         if self.path != "/api/chat":
             self._send_text(404, "404 page not found")
             return
@@ -125,6 +128,26 @@ class Handler(BaseHTTPRequestHandler):
             self._stream(name, body, drop_after)
         else:
             self._whole(name, body, drop_after)
+
+    def _show(self, raw: bytes) -> None:
+        """Ollama's ShowHandler: `model` (or the older `name`) is required; a model that is
+        not pulled is a 404 with `model '<name>' not found`."""
+        try:
+            body = json.loads(raw or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError("request body must be a JSON object")
+        except ValueError as exc:
+            self._send_json(400, {"error": f"invalid request: {exc}"})
+            return
+        self.fake.shown.append(body)
+        name = body.get("model") or body.get("name") or ""
+        if not name:
+            self._send_json(400, {"error": "model is required"})
+            return
+        if self.fake.resolve(name) is None:
+            self._send_json(404, {"error": f"model '{name}' not found"})
+            return
+        self._send_json(200, self.fake.show(name))
 
     def _embed(self, raw: bytes) -> None:
         try:
