@@ -195,6 +195,7 @@ class SharedBrowser:
         self._playwright: Any = None
         self._browser: Browser | None = None
         self._last_used = 0.0
+        self._timer: threading.Timer | None = None
 
     def run(self, audit: Callable[[Browser], CheckResult]) -> CheckResult:
         """Run `audit` on the shared browser in its thread and return its result."""
@@ -203,6 +204,7 @@ class SharedBrowser:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="axe")
                 self._pid = os.getpid()
                 self._playwright = self._browser = None  # a parent's objects are not ours
+                self._timer = None
             future = self._pool.submit(self._run, audit)
         return future.result()
 
@@ -227,9 +229,11 @@ class SharedBrowser:
             self._close()  # it died under us: one more try on a fresh one
             result = audit(self._open())
         self._last_used = time.monotonic()
-        timer = threading.Timer(self.idle_seconds, self._close_when_idle)
-        timer.daemon = True  # never keeps a finished process alive
-        timer.start()
+        if self._timer is not None:
+            self._timer.cancel()  # one pending idle check, not one per audit
+        self._timer = threading.Timer(self.idle_seconds, self._close_when_idle)
+        self._timer.daemon = True  # never keeps a finished process alive
+        self._timer.start()
         return result
 
     def _open(self) -> Browser:

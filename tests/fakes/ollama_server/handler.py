@@ -95,12 +95,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path != "/api/chat":
             self._send_text(404, "404 page not found")
             return
-        try:
-            body = json.loads(raw or b"{}")
-            if not isinstance(body, dict):
-                raise ValueError("request body must be a JSON object")
-        except ValueError as exc:
-            self._send_json(400, {"error": f"invalid request: {exc}"})
+        body = self._json_body(raw)
+        if body is None:
             return
         self.fake.requests.append(body)
         name = body.get("model") or ""
@@ -129,15 +125,22 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._whole(name, body, drop_after)
 
-    def _show(self, raw: bytes) -> None:
-        """Ollama's ShowHandler: `model` (or the older `name`) is required; a model that is
-        not pulled is a 404 with `model '<name>' not found`."""
+    def _json_body(self, raw: bytes) -> dict | None:
+        """The request's JSON object, or None after answering 400 as Ollama does."""
         try:
             body = json.loads(raw or b"{}")
             if not isinstance(body, dict):
                 raise ValueError("request body must be a JSON object")
         except ValueError as exc:
             self._send_json(400, {"error": f"invalid request: {exc}"})
+            return None
+        return body
+
+    def _show(self, raw: bytes) -> None:
+        """Ollama's ShowHandler: `model` (or the older `name`) is required; a model that is
+        not pulled is a 404 with `model '<name>' not found`."""
+        body = self._json_body(raw)
+        if body is None:
             return
         self.fake.shown.append(body)
         name = body.get("model") or body.get("name") or ""

@@ -282,28 +282,35 @@ def test_vnu_checks_many_files_in_one_run_and_keeps_results_apart(tmp_path: Path
         check_vnu_many([tmp_path / "missing.html"])
 
 
-def test_vnu_service_gives_the_same_verdicts_as_the_command_line(site: Path) -> None:
-    bad = page('<p id="a">1</p><p id="a">2</p>')
+@pytest.fixture(scope="module")
+def vnu_service() -> Iterator[VnuServer]:
+    """One vnu service for the module's service tests (a JVM start costs ~5 s)."""
     with VnuServer() as server:
-        good_result = check_vnu(site / "index.html", server=server)
-        bad_result = check_vnu(bad, server=server)
+        yield server
+
+
+def test_vnu_service_gives_the_same_verdicts_as_the_command_line(
+    site: Path, vnu_service: VnuServer
+) -> None:
+    bad = page('<p id="a">1</p><p id="a">2</p>')
+    good_result = check_vnu(site / "index.html", server=vnu_service)
+    bad_result = check_vnu(bad, server=vnu_service)
     assert good_result.passed, good_result.messages
     assert not bad_result.passed
     assert bad_result.messages[0].startswith("line 10: Duplicate ID “a”.")
 
 
 def test_a_configured_vnu_service_is_used_and_a_dead_one_falls_back_to_the_command_line(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, vnu_service: VnuServer
 ) -> None:
     from support_system.generators.checks import vnu
 
     bad = page('<p id="a">1</p><p id="a">2</p>')
-    with VnuServer() as server:
-        monkeypatch.setenv("SUPPORT_SYSTEM_CHECKS__VNU_URL", server.url)
-        get_settings.cache_clear()
-        with monkeypatch.context() as no_java:
-            no_java.setattr(vnu, "_run_cli", _no_command_line)
-            served = check_vnu(bad)
+    monkeypatch.setenv("SUPPORT_SYSTEM_CHECKS__VNU_URL", vnu_service.url)
+    get_settings.cache_clear()
+    with monkeypatch.context() as no_java:
+        no_java.setattr(vnu, "_run_cli", _no_command_line)
+        served = check_vnu(bad)
     monkeypatch.setenv("SUPPORT_SYSTEM_CHECKS__VNU_URL", f"http://127.0.0.1:{_closed_port()}/")
     get_settings.cache_clear()
     fallen_back = check_vnu(bad)
