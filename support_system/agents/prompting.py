@@ -27,8 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from support_system.agents.definitions import AgentDefinition
+from support_system.ai.discovery import registry_with
 from support_system.ai.prompts import render, template_names
-from support_system.ai.registry import get_registry
 from support_system.core.errors import UnknownModel
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
@@ -66,7 +66,8 @@ def context_window(model: str | None = None) -> int:
     the model call itself will then report the unknown model."""
     settings = get_settings().llm
     try:
-        spec = get_registry().get(model or settings.default_model)
+        name = model or settings.default_model
+        spec = registry_with(name).get(name)
     except UnknownModel:
         return settings.n_ctx
     return (

@@ -285,6 +285,14 @@ def available_registry(host: str | None = None) -> Registry:
     return Registry(models=[*registry.models, *extra])
 
 
+def registry_with(name: str) -> Registry:
+    """The registry that knows the model `name`: models.yaml alone when it lists it (no
+    network on the path of every call), else with the models found on the Ollama server,
+    so a found model can be chosen and called like any other."""
+    registry = get_registry()
+    return registry if name in registry.names() else available_registry()
+
+
 def _free_name(name: str, taken: set[str]) -> str:
     """`name`, or `name-2`, `name-3`… when a registry entry already uses it."""
     candidate, number = name, 2
@@ -302,4 +310,5 @@ __all__ = [
     "guess_skills",
     "ollama_models",
     "registry_name",
+    "registry_with",
 ]

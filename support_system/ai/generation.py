@@ -24,7 +24,8 @@ from pydantic import BaseModel, ValidationError
 
 from support_system.ai import cache as response_cache
 from support_system.ai import prompts, providers
-from support_system.ai.registry import KEYED_PROVIDERS, ModelSpec, get_registry
+from support_system.ai.discovery import registry_with
+from support_system.ai.registry import KEYED_PROVIDERS, ModelSpec
 from support_system.ai.results import Attempt, GenerationResult, GenerationStream
 from support_system.ai.schema_sketch import sketch
 from support_system.core.errors import InvalidOutput, ModelError, ModelUnavailable, Timeout
@@ -145,8 +146,8 @@ def generate(
     was already streamed is raised at once (the text is on `error.partial_text`).
     """
     settings = get_settings().llm
-    registry = get_registry()
-    chain = registry.fallback_chain(model or settings.default_model, settings.fallback_models)
+    first = model or settings.default_model
+    chain = registry_with(first).fallback_chain(first, settings.fallback_models)
     if not fallback:
         chain = chain[:1]
     base_messages = normalize_messages(messages)

@@ -157,10 +157,10 @@ async def ask(
 
 def _slot(request: Request, user_id: int, model: str | None) -> GenerationSlot:
     """The checks before anything is stored: the model exists, the quota, a free slot."""
-    from support_system.ai.registry import get_registry
+    from support_system.ai.discovery import registry_with
 
     if model is not None:
-        get_registry().get(model)  # UnknownModel (422)
+        registry_with(model).get(model)  # UnknownModel (422); a model found on Ollama is fine
     limits = limits_of(request)
     limits.check_quota(user_id)
     return limits.start_generation(user_id)

@@ -114,14 +114,14 @@ def start_run(
     """The checks every run passes before anything is written (every required question
     answered, the model exists, the quota, a free generation slot), then the run itself;
     returns its execution id. Shared by a task agent's `execute` and `/api/generate`."""
-    from support_system.ai.registry import get_registry
+    from support_system.ai.discovery import registry_with
     from support_system.generators.pipeline import Budget
 
     missing = missing_answers(job, answers, lang)
     if missing:
         raise AnswersMissing(f"unanswered: {missing}", questions=", ".join(missing))
     if model is not None:
-        get_registry().get(model)  # UnknownModel (422) before anything starts
+        registry_with(model).get(model)  # UnknownModel (422) before anything starts
     limits = limits_of(request)
     limits.check_quota(caller.user_id)
     slot = limits.start_generation(caller.user_id)

@@ -18,6 +18,7 @@ from support_system.accounts.preferences import (
 )
 from support_system.ai import CLOUD_PROVIDERS, get_registry
 from support_system.ai.discovery import DiscoveredModel, discovered_models
+from support_system.ai.registry import Registry
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.languages import LANGUAGE_NAMES, LANGUAGES
@@ -32,7 +33,12 @@ if notice:
     st.success(notice, icon="✅")
 
 prefs = preferences()
-registry = get_registry()
+# Pulled into the Ollama server but not in models.yaml: found by themselves (a server that
+# does not answer costs 1.5 s and adds nothing; answers are cached, see ai/discovery.py),
+# listed below and offered in the model box like the others.
+file_registry = get_registry()
+found_models = discovered_models(file_registry)
+registry = Registry(models=[*file_registry.models, *(found.spec for found in found_models)])
 models = registry.names()
 with st.form("settings"):
     st.header(t("ui.settings.display_heading", lang), anchor=False)
@@ -116,10 +122,7 @@ def discovered_row(found: DiscoveredModel) -> str:
     )
 
 
-# Pulled into the Ollama server but not in models.yaml: found by themselves (a server that
-# does not answer costs 1.5 s and adds nothing; answers are cached, see ai/discovery.py).
 st.subheader(t("ui.settings.discovered_heading", lang), anchor=False)
-found_models = discovered_models(registry)
 ollama_host = get_settings().llm.ollama_host
 if found_models:
     st.caption(t("ui.settings.discovered_help", lang, host=ollama_host))

@@ -71,3 +71,21 @@ def test_settings_says_so_when_no_ollama_server_answers(
         app = open_app("en", "settings")
     assert t("ui.settings.discovered_none", "en", host=dead) in shown_text(app)
     assert not app.exception
+
+
+def test_a_found_model_is_offered_and_answers_like_any_other(
+    user_id, fake_ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not in models.yaml, yet offered in Settings' model box, and `generate` calls it on
+    the Ollama server under its Ollama name."""
+    from support_system.ai import generate
+
+    _use_host(monkeypatch, fake_ollama.url)
+    app = open_app("en", "settings")
+    [box] = [s for s in app.selectbox if s.label == t("ui.settings.model", "en")]
+    assert any(
+        "llama3.2:1b" in str(option) or "llama3.2-1b" in str(option) for option in box.options
+    )
+    result = generate("Say hello.", "ollama-llama3.2-1b", max_tokens=8, fallback=False)
+    assert result.model == "ollama-llama3.2-1b" and result.text.strip()
+    assert fake_ollama.requests[-1]["model"] == "llama3.2:1b"
