@@ -140,7 +140,8 @@ def _collect(out: Path, skills: list[str], models: list[str], limit: int) -> Non
 
 
 def _limited(tasks: list[Task], limit: int) -> list[Task]:
-    """At most `limit` tasks, held-out ones kept in proportion (every fourth pick)."""
+    """At most `limit` tasks, evenly spaced through the source's order (so each split and
+    table keeps about its share)."""
     if not limit or len(tasks) <= limit:
         return tasks
     step = len(tasks) / limit

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -244,7 +244,7 @@ def _replay(
 
 def _fixed_policies(
     table: Table, train: Sequence[str], weak: str, strong: str
-) -> dict[str, object]:
+) -> dict[str, Callable[[str], str]]:
     by_skill: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for task in train:
         for model in (weak, strong):

@@ -250,7 +250,7 @@ class SharedBrowser:
     def _close_when_idle(self) -> None:  # a timer thread: hand over to the browser's thread
         with self._lock:
             pool = self._pool if self._pid == os.getpid() else None
-        if pool is not None and time.monotonic() - self._last_used >= self.idle_seconds:
+        if pool is not None:
             try:
                 pool.submit(self._close_if_idle)
             except RuntimeError:  # the interpreter is shutting down

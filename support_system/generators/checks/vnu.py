@@ -51,6 +51,8 @@ JAVA_OPTIONS: tuple[str, ...] = (
 EXTRACT_CHARS = 80
 # A configured service that takes longer than this for one page is treated as down.
 SERVICE_TIMEOUT = 30.0
+SERVICE_RETRY_SECONDS = 10.0  # after a failure, pages use the command line this long
+_service_down_until: dict[str, float] = {}  # service URL -> monotonic time to try again
 log = get_logger(__name__)
 
 
@@ -70,11 +72,13 @@ def check_vnu(
     if server is not None:
         return server.check(html)
     service = get_settings().checks.vnu_url
-    if service:
+    if service and time.monotonic() >= _service_down_until.get(service, 0.0):
         started = time.perf_counter()
         try:
             report = _post_page(service, html, timeout=SERVICE_TIMEOUT)
         except (OSError, ValueError) as exc:  # down, starting, or not vnu: the command line
+            # A service that hangs would cost every page SERVICE_TIMEOUT: rest it a while.
+            _service_down_until[service] = time.monotonic() + SERVICE_RETRY_SECONDS
             log.warning("vnu.service_unavailable", url=service, error=str(exc)[:200])
         else:
             return _result(report.get("messages", []), _since(started))

@@ -314,10 +314,17 @@ def test_a_configured_vnu_service_is_used_and_a_dead_one_falls_back_to_the_comma
     monkeypatch.setenv("SUPPORT_SYSTEM_CHECKS__VNU_URL", f"http://127.0.0.1:{_closed_port()}/")
     get_settings.cache_clear()
     fallen_back = check_vnu(bad)
+    with monkeypatch.context() as resting:  # a failed service is not asked again at once
+        resting.setattr(vnu, "_post_page", _no_service)
+        rested = check_vnu(bad)
     get_settings.cache_clear()
-    for result in (served, fallen_back):
+    for result in (served, fallen_back, rested):
         assert not result.passed
         assert result.messages[0].startswith("line 10: Duplicate ID “a”."), result.messages
+
+
+def _no_service(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a vnu service that just failed was asked again")
 
 
 def _no_command_line(*args: object, **kwargs: object) -> None:
