@@ -28,6 +28,12 @@ oracle, APGR, and the seconds saved at always-1.5B's quality and at 90 % of it.
     .venv/bin/python bench/routing.py collect --out outcomes.jsonl [--skill data-question]
         [--models qwen2.5-coder-0.5b qwen2.5-coder-1.5b] [--limit N]
     .venv/bin/python bench/routing.py evaluate outcomes.jsonl [--k 4] [--repeats 20]
+    .venv/bin/python bench/routing.py fit data/routing/outcomes.jsonl --k 12
+
+`fit` writes what the app starts from (`data/routing/clusters.json`, beside the outcomes):
+the k-means centres over every recorded task's e5 vector and each task's cluster, so that
+a new installation seeds its routing statistics without embedding a few hundred texts
+(support_system/routing/service.py). Run it again after `collect`.
 """
 
 from __future__ import annotations
@@ -77,10 +83,15 @@ def main() -> None:
     evaluate.add_argument("--k", type=int, default=0, help="clusters (default: chosen on tune)")
     evaluate.add_argument("--repeats", type=int, default=20)
     evaluate.add_argument("--models", nargs=2, default=MODELS, metavar=("WEAK", "STRONG"))
+    fit = commands.add_parser("fit")
+    fit.add_argument("outcomes", type=Path)
+    fit.add_argument("--k", type=int, default=12, help="clusters (what evaluate chose)")
     args = parser.parse_args()
     _environment()
     if args.command == "collect":
         _collect(args.out, args.skill or SKILLS, args.models, args.limit)
+    elif args.command == "fit":
+        _fit(args.outcomes, args.k)
     else:
         _evaluate(args.outcomes, args.k, args.repeats, *args.models)
 
@@ -223,9 +234,11 @@ def _job_tasks(kind: str, skill: str) -> Callable[[], list[Task]]:
 
 
 def _request_text(job: Any, answers: dict[str, Any], lang: str) -> str:
-    """What a person asking for this would have said: the job and their short answers."""
-    short = [str(v) for v in answers.values() if isinstance(v, str) and len(v) < 60]
-    return f"{job.title.get(lang)}: " + ", ".join(short[:6])
+    """What a person asking for this would have said: the job and their short answers
+    (the same text the app's router embeds)."""
+    from support_system.routing.skills import job_request_text
+
+    return job_request_text(job, answers, lang)
 
 
 def _held_out_by_hash(task_id: str) -> str:
@@ -305,6 +318,29 @@ def _evaluate(path: Path, k: int, repeats: int, weak: str, strong: str) -> None:
     if heldout:
         held = fit_then_test(table, tune, heldout, weak=weak, strong=strong, k=k)
         _print_report(f"HELD-OUT tasks, router fitted on all tune tasks, k={k}", held)
+
+
+def _fit(path: Path, k: int) -> None:
+    from support_system.intake.vectors import MODEL_NAME, embed
+    from support_system.routing.router import AdaptiveRouter
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    texts = {r["task"]: r["text"] for r in rows}
+    ids = sorted(texts)
+    vectors = embed([texts[i] for i in ids])
+    router = AdaptiveRouter.fit(vectors, k, seed=0)
+    clusters = {task: router.cluster_of(vector) for task, vector in zip(ids, vectors, strict=True)}
+    out = path.with_name("clusters.json")
+    document = {
+        "embedding": MODEL_NAME,
+        "outcomes": path.name,
+        "k": len(router.centroids),
+        "centroids": [[round(float(x), 6) for x in row] for row in router.centroids],
+        "clusters": clusters,
+    }
+    out.write_text(json.dumps(document, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{out}: {len(ids)} tasks in {len(router.centroids)} clusters", flush=True)
+    print(f"  tasks per cluster: {sorted(Counter(clusters.values()).items())}", flush=True)
 
 
 def _print_models(table: Any, tasks: list[str], weak: str, strong: str) -> None:

@@ -29,6 +29,9 @@ def pytest_configure(config: pytest.Config) -> None:
     second. Until the service answers (about 5 s) checks use the command line, which is
     also what the vnu tests of tests/integration/generators/test_checks_html.py run.
     """
+    # Routing explores (tries another model now and then) for people; tests need the same
+    # choice every time. Exploration has its own test (tests/unit/routing).
+    os.environ.setdefault("SUPPORT_SYSTEM_ROUTING__EXPLORE", "0")
     if hasattr(config, "workerinput") or os.environ.get(VNU_SERVICE):
         return
     from support_system.core.errors import SupportSystemError
@@ -66,12 +69,15 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Running every migration costs about 0.1 s, and hundreds of tests need a database; a
     file copy is a hundred times cheaper and gives the same schema (the migration tests
-    still migrate for real).
+    still migrate for real). The copy is seeded with routing's recorded outcomes, as the
+    app's first routing choice would do.
     """
     from support_system.data.migrate import upgrade
+    from support_system.routing.service import seed
 
     path = tmp_path_factory.mktemp("template") / "support_system.db"
     upgrade(f"sqlite:///{path}")
+    seed(f"sqlite:///{path}")  # the routing statistics a new installation starts from
     return path
 
 

@@ -112,6 +112,7 @@ def _pages(page, *, admin: bool) -> list[st.Page]:  # noqa: ANN001 - main()'s pa
         page("agents", "🎭"),
         page("knowledge", "📚"),
         page("dashboard", "📈"),
+        page("routing", "🧭"),
         page("settings", "⚙️"),
     ]
     if admin:

@@ -1,4 +1,5 @@
-"""Per-user UI preferences: language, theme, font size, model and Ollama address.
+"""Per-user UI preferences: language, theme, font size, model, Ollama address and how
+much model routing favours speed over quality ("faster ↔ better").
 
 They live in one JSON column (`users.preferences`), so adding a preference needs no
 migration. What is stored is only what the person chose (unset fields fall back to the
@@ -8,14 +9,15 @@ field with a warning — a bad stored value must never keep a page from opening.
 
     prefs = load_preferences(user.id)
     prefs = update_preferences(user.id, theme="dark")   # PreferenceInvalid if not allowed
-    apply_to_settings(prefs); model = effective_model(prefs)
+    apply_to_settings(prefs); model = effective_model(prefs); alpha = effective_alpha(prefs)
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
 from support_system.accounts.errors import PreferenceInvalid
@@ -47,6 +49,9 @@ class Preferences(BaseModel):
     model: str | None = None  # a model registry id; the LLM layer raises UnknownModel if gone
     ollama_host: str | None = None
     voice_mode: bool = False  # read each question aloud and act on spoken commands
+    # Model routing's α for this person: 0 = the fastest good-enough model, 1 = the best
+    # regardless of time; None = the installation's `routing.alpha`.
+    routing_alpha: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
 
     @field_validator("model", mode="before")
     @classmethod
@@ -54,6 +59,17 @@ class Preferences(BaseModel):
         """A cleared text box means "the default model", not a model called ""."""
         if isinstance(value, str):
             return value.strip() or None
+        return value
+
+    @field_validator("routing_alpha", mode="before")
+    @classmethod
+    def _alpha_is_a_number(cls, value: Any) -> Any:
+        """True/False would pass as 1.0/0.0: a stored boolean is a mistake, not a choice.
+        Two decimals are kept, so a slider's 0.7000000000000001 is stored as 0.7."""
+        if isinstance(value, bool):
+            raise ValueError("must be a number from 0 to 1")
+        if isinstance(value, int | float) and math.isfinite(value):
+            return round(float(value), 2)
         return value
 
     @field_validator("ollama_host", mode="before")
@@ -160,6 +176,7 @@ def save_choices(
     voice_mode: bool,
     model: str,
     ollama_host: str,
+    routing_alpha: float | None = None,
 ) -> Preferences:
     """Store what the person chose on the settings form; returns the result.
 
@@ -167,7 +184,9 @@ def save_choices(
     the person never chose one). Those two are stored only once the person changes them
     or had chosen them before: saving a new text size must not pin today's defaults as
     their own choice, or a later change of the app's default would never reach them.
-    A cleared address means "the configured one". PreferenceInvalid as `update_preferences`.
+    A cleared address means "the configured one". The "faster ↔ better" slider follows
+    the same rule against the installation's α (None: the form has no slider).
+    PreferenceInvalid as `update_preferences`.
     """
     changes: dict[str, Any] = {
         "language": language,
@@ -181,12 +200,25 @@ def save_choices(
     shown_host = current.ollama_host or get_settings().llm.ollama_host
     if current.ollama_host is not None or ollama_host.strip() != shown_host:
         changes["ollama_host"] = ollama_host.strip() or None
+    if routing_alpha is not None and (
+        current.routing_alpha is not None
+        or not math.isclose(routing_alpha, effective_alpha(current), abs_tol=0.005)
+    ):
+        changes["routing_alpha"] = routing_alpha
     return update_preferences(user_id, **changes)
 
 
 def effective_model(prefs: Preferences) -> str:
     """The model to use for this person: their choice, else the configured default."""
     return prefs.model or get_settings().llm.default_model
+
+
+def effective_alpha(prefs: Preferences) -> float:
+    """How much routing favours quality over time for this person (0–1): their own
+    "faster ↔ better" choice, else the installation's `routing.alpha`."""
+    if prefs.routing_alpha is not None:
+        return prefs.routing_alpha
+    return get_settings().routing.alpha
 
 
 def apply_to_settings(prefs: Preferences) -> None:
@@ -213,6 +245,7 @@ __all__ = [
     "PreferenceInvalid",
     "Preferences",
     "apply_to_settings",
+    "effective_alpha",
     "effective_model",
     "load_preferences",
     "save_preferences",

@@ -24,6 +24,7 @@ from support_system.core.logging import get_logger
 from support_system.data import repositories as repo
 from support_system.data.db import session_scope
 from support_system.data.schema import Conversation, Message, MessageType
+from support_system.routing.service import Route, choose
 
 log = get_logger(__name__)
 
@@ -38,6 +39,7 @@ class DialogReply:
     model: str | None
     _chunks: Iterator[str] = field(repr=False, default_factory=lambda: iter(()))
     result: GenerationResult | None = None
+    route: Route | None = None  # which model answers and why (shown under the reply)
 
     def __iter__(self) -> Iterator[str]:
         yield from self._chunks
@@ -83,10 +85,10 @@ def _agent_for(
     return get_agent(DEFAULT_AGENT, user_id)  # a new chat, or its agent was deleted
 
 
-def _model_for(agent: StoredAgent, model: str | None) -> str | None:
-    """The model asked for, else the agent's preferred one if installed, else the default."""
-    if model is not None or agent.definition.preferred_model is None:
-        return model
+def _preferred_model(agent: StoredAgent) -> str | None:
+    """The agent's preferred model when it is installed (None: it has none, or it is gone)."""
+    if agent.definition.preferred_model is None:
+        return None
     try:
         return get_registry().get(agent.definition.preferred_model).name
     except UnknownModel:
@@ -94,6 +96,21 @@ def _model_for(agent: StoredAgent, model: str | None) -> str | None:
             "preferred_model_missing", agent=agent.name, model=agent.definition.preferred_model
         )
         return None
+
+
+def _route_for(
+    agent: StoredAgent, text: str, language: str, model: str | None, alpha: float | None
+) -> Route:
+    """The model asked for, else the agent's preferred one, else routing's choice."""
+    return choose(
+        "chat",
+        text,
+        language,
+        model=model,
+        agent=agent.definition.display_name.get(language),
+        agent_model=_preferred_model(agent),
+        alpha=alpha,
+    )
 
 
 def chat(
@@ -106,6 +123,7 @@ def chat(
     model: str | None = None,
     max_tokens: int = 512,
     knowledge: Retriever | None = None,
+    alpha: float | None = None,
 ) -> DialogReply:
     """Save `text`, then stream the agent's answer (saved when it ends or fails).
 
@@ -114,6 +132,8 @@ def chat(
     for this turn. `knowledge` (e.g. `prompting.knowledge_base_retriever(lang)`) adds
     retrieved passages with their sources to the system prompt; off by default.
     Model failures surface while iterating, as ModelError with ja/en messages.
+    `model` is the person's explicit choice; without one the agent's preferred model,
+    else routing's pick (`alpha`: faster ↔ better) answers, and `reply.route` says why.
     """
     conversation = _conversation(conversation_id) if conversation_id is not None else None
     if conversation is not None:
@@ -129,7 +149,8 @@ def chat(
             ).id
         turns = _history(repo.list_messages(session, conversation_id))
         repo.add_message(session, conversation_id, sender="user", content=text)
-    chosen = _model_for(stored, model)
+    route = _route_for(stored, text, language, model, alpha)
+    chosen = route.model
     prompt = build_prompt(
         stored.definition,
         turns,
@@ -139,7 +160,7 @@ def chat(
         max_tokens=max_tokens,
         knowledge=knowledge,
     )
-    reply = DialogReply(conversation_id, stored, prompt, chosen)
+    reply = DialogReply(conversation_id, stored, prompt, chosen, route=route)
     reply._chunks = _stream_and_save(reply, max_tokens, user_id)
     return reply
 

@@ -67,6 +67,11 @@ class ModelSpec(BaseModel):
     cost_per_1k_output: float = Field(0.0, ge=0)
     tokens_per_second: float | None = Field(None, gt=0, description="Typical decode speed.")
     fallbacks: list[str] = Field(default_factory=list)
+    routed: bool = Field(
+        True,
+        description="false = the router never picks it on its own (a smoke-test model); "
+        "it can still be chosen by a person or serve as a fallback.",
+    )
 
     @model_validator(mode="after")
     def _where_to_find_it(self) -> ModelSpec:

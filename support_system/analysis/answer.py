@@ -53,6 +53,9 @@ class Answer(BaseModel):
     model: str = Field(default="", description="the model whose program answered")
     attempts: int = 0
     seconds: float = 0.0
+    routing: dict[str, Any] | None = Field(
+        default=None, description="which model was asked first and why (routing's Route)"
+    )
 
 
 class Turn(BaseModel):

@@ -39,6 +39,7 @@ from support_system.core.i18n import t
 from support_system.core.languages import has_japanese
 from support_system.core.logging import get_logger
 from support_system.core.settings import get_settings
+from support_system.routing.service import Route, choose, record
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,8 +62,11 @@ def ask(
     model: str | None = None,
     progress: Progress | None = None,
     user_id: int | None = None,
+    alpha: float | None = None,
 ) -> Answer:
-    """Answer `question` about `files` in `lang`; `model` alone, or the configured chain.
+    """Answer `question` about `files` in `lang`; `model` alone, or the model routing
+    picks (weighing quality against time by `alpha`) followed by the stronger ones of the
+    configured chain. How the routed model did is recorded for the next choice.
 
     Raises InvalidUpload (unreadable file), SheetChoiceNeeded, NotAboutData,
     CodeBlocked, ColumnMissing, AnalysisTimeout or NotAnswered — all translated.
@@ -106,12 +110,20 @@ def ask(
     )
     dest.mkdir(parents=True, exist_ok=True)
     tables_file = running.pickle_tables(tables, dest)
+    route = choose("data-question", question, lang, model=model, alpha=alpha)
     try:
-        solved = _solve(request, tables, tables_file, dest, model, lang, say, user_id)
+        solved = _solve(
+            request, tables, tables_file, dest, _chain(route, model), lang, say, user_id
+        )
+    except NotAnswered:
+        record(route, quality=0.0, seconds=time.monotonic() - started, text=question)
+        raise
     finally:
         tables_file.unlink(missing_ok=True)
     answer = _answer(solved, request, tables, files, lang, dest, say, user_id)
     answer.seconds = round(time.monotonic() - started, 2)
+    answer.routing = route.as_dict()
+    record(route, quality=float(answer.model == route.model), seconds=answer.seconds, text=question)
     log.info(
         "analysis_answered",
         model=answer.model,
@@ -201,13 +213,12 @@ def _solve(
     tables: Tables,
     tables_file: Path,
     dest: Path,
-    model: str | None,
+    chain: list[str],
     lang: str,
     say: Progress,
     user_id: int | None,
 ) -> _Solved:
     settings = get_settings().analysis
-    chain = [model] if model else list(settings.models)
     inputs = frozenset(Path(p).name for p in tables.sources.values()) | frozenset(tables.frames)
     trial = _Trial(request, tables, tables_file, inputs)
     tried: list[str] = []
@@ -256,6 +267,17 @@ def _solve(
         unsure.models, unsure.attempts = tried, attempts
         return unsure
     raise _failure(trial.last, trial.problem, tried, tables, request.question)
+
+
+def _chain(route: Route, explicit: str | None) -> list[str]:
+    """The models to try: an explicit choice alone; else the routed model, then the
+    configured models stronger than it (those after it in `analysis.models`)."""
+    if explicit:
+        return [explicit]
+    configured = list(get_settings().analysis.models)
+    if route.model in configured:
+        return configured[configured.index(route.model) :]
+    return [route.model, *configured]
 
 
 def _form_fits(request: program.Request) -> bool:

@@ -80,6 +80,12 @@ class AnswerOut(BaseModel):
     model: str
     attempts: int
     seconds: float
+    routing: dict[str, Any] | None = Field(
+        None,
+        description="Which model was asked first and why: skill, model, decided_by "
+        "(person, agent, skill, router, only, default), reason (one sentence in `lang`), "
+        "alpha and the router's estimates.",
+    )
 
 
 def _store(upload: UploadFile, folder: Path) -> Path:

@@ -20,7 +20,8 @@ def ask(
     ],
     sheet: Annotated[str | None, typer.Option(help="The workbook sheet to use.")] = None,
     model: Annotated[
-        str | None, typer.Option(help="Use only this model (default: the configured chain).")
+        str | None,
+        typer.Option(help="Use only this model (default: the routed model, then stronger ones)."),
     ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the whole answer as JSON.")
@@ -31,6 +32,7 @@ def ask(
 
     Progress goes to stderr; exit code 0 when answered, 2 with a message otherwise."""
     from support_system.analysis import ask as ask_data
+    from support_system.routing.service import describe
 
     language = resolve_language(lang)
     answer = ask_data(
@@ -62,3 +64,5 @@ def ask(
         ),
         err=True,
     )
+    if answer.routing:
+        typer.echo(describe(answer.routing, language), err=True)

@@ -13,10 +13,13 @@ app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 @app.command("upgrade")
 @reports_errors
 def db_upgrade(lang: Lang = None) -> None:
-    """Create or migrate the database to the latest schema (safe to repeat)."""
+    """Create or migrate the database to the latest schema (safe to repeat); a new
+    database also gets the routing figures a new installation starts from."""
     from support_system.data.migrate import upgrade
+    from support_system.routing.service import seed
 
     url = upgrade()
+    seed()
     typer.echo(t("cli.db_upgraded", lang, url=_masked(url)))
 
 

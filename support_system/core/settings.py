@@ -271,6 +271,45 @@ class CheckSettings(BaseModel):
     )
 
 
+class RoutingSettings(BaseModel):
+    """Which model answers a task (support_system/routing)."""
+
+    enabled: bool = Field(
+        True,
+        description="false = every task uses the default model and its fallbacks, as "
+        "before routing existed (an explicit choice still wins).",
+    )
+    alpha: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Faster ↔ better: 0 = the fastest model that is good enough, 1 = the "
+        "best regardless of time. 0.6 is the knee of the measured curve "
+        "(bench/routing.py evaluate). A person's own setting wins.",
+    )
+    clusters: int = Field(
+        12, ge=1, le=200, description="k of the k-means over past tasks (chosen by the bench)."
+    )
+    explore: float = Field(
+        0.05,
+        ge=0,
+        le=0.5,
+        description="Share of choices sent to another good-enough model, so that a model "
+        "that once did badly gets another chance; 0 = never.",
+    )
+    skills_file: Path = Path("config/skills.yaml")
+    seed_file: Path | None = Field(
+        Path("data/routing/outcomes.jsonl"),
+        description="Recorded outcomes (bench/routing.py) the statistics start from; "
+        "null = start from nothing.",
+    )
+
+    @field_validator("skills_file", "seed_file")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        return None if value is None else resolve_path(value)
+
+
 class Settings(BaseSettings):
     """Everything configurable about one installation."""
 
@@ -303,6 +342,7 @@ class Settings(BaseSettings):
     custom_programs: CustomProgramSettings = Field(default_factory=CustomProgramSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     checks: CheckSettings = Field(default_factory=CheckSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
 
     @field_validator("state_dir", "models_file", "prompts_dir", "jobs_dir", "model_dir")
     @classmethod

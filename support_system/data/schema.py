@@ -502,3 +502,48 @@ class AuditEvent(Base):
     target: Mapped[str] = mapped_column(sa.String(200), default="")
     client: Mapped[str] = mapped_column(sa.String(100), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RoutingCluster(Base):
+    """One k-means centre of past tasks' e5 vectors; outcomes are kept per cluster."""
+
+    __tablename__ = "routing_clusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    centroid: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoutingOutcome(Base):
+    """How one model did on one task (quality 0–1, seconds): what routing learns from.
+
+    `source` is "seed" for the recorded bench outcomes the statistics start from, "live"
+    for the app's own finished tasks."""
+
+    __tablename__ = "routing_outcomes"
+    __table_args__ = (sa.Index(None, "skill", "cluster", "model"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    skill: Mapped[str] = mapped_column(sa.String(50))
+    cluster: Mapped[int]
+    model: Mapped[str] = mapped_column(sa.String(100))
+    quality: Mapped[float] = mapped_column(sa.Double)
+    seconds: Mapped[float] = mapped_column(sa.Double)
+    source: Mapped[str] = mapped_column(sa.String(20), default="live")
+    execution_id: Mapped[int | None] = mapped_column(_fk("executions.id", "SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoutingStat(Base):
+    """The sums of routing_outcomes per skill, cluster and model, kept up to date on every
+    outcome; rebuilt from the outcomes when a row is found damaged."""
+
+    __tablename__ = "routing_stats"
+
+    skill: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    cluster: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    model: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+    quality_sum: Mapped[float] = mapped_column(sa.Double, default=0.0)
+    seconds_sum: Mapped[float] = mapped_column(sa.Double, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

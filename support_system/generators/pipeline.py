@@ -35,6 +35,8 @@ from support_system.generators.base import (
 )
 from support_system.jobs.definitions import Job
 from support_system.rag.context import knowledge_for
+from support_system.routing.service import Route, choose, record
+from support_system.routing.skills import job_request_text, skill_for_job_kind
 
 log = get_logger(__name__)
 
@@ -83,6 +85,7 @@ class PipelineResult:
     execution_id: int | None = None
     cancelled: bool = False
     sources: list[str] = field(default_factory=list)  # knowledge-base documents used
+    routing: dict[str, Any] | None = None  # which model was chosen and why (Route.as_dict)
     # What this version was made from: "go back to this version" restores it.
     answers: dict[str, Any] = field(default_factory=dict)
 
@@ -115,6 +118,7 @@ class PipelineResult:
             "explanation": self.explanation,
             "not_customised": self.not_customised,
             "sources": self.sources,
+            "routing": self.routing,
             "attempts": [
                 {**asdict(a), "checks": [c.to_dict() for c in a.checks]} for a in self.attempts
             ],
@@ -263,6 +267,7 @@ def run_pipeline(
     *,
     lang: str,
     model: str | None = None,
+    alpha: float | None = None,
     budget: Budget = Budget(),
     base_dir: Path | None = None,
     generator: Generator | None = None,
@@ -285,6 +290,10 @@ def run_pipeline(
     result (`sources`). `execution_id` records the run in an Execution the caller already
     started (one row per run, e.g. a task agent's); otherwise the pipeline starts one.
     Model usage is counted against `user_id` (default: the owner of that Execution).
+    `model` is an explicit choice; without one the router picks the model for the job's
+    skill (config/skills.yaml), weighing quality against time by `alpha`, and records how
+    the first attempt went so the next choice learns from it; the choice and its reason
+    are in the result (`routing`).
     Setting `cancel` stops the run
     at the next step boundary (a model call in flight finishes first); a cancelled run
     leaves `out_dir` as it was, apart from its result.json.
@@ -293,11 +302,12 @@ def run_pipeline(
     generator = generator or get_generator(job.generator)
     notify = on_progress or (lambda event, info: None)
     out_dir = Path(out_dir).resolve()
+    route = _route(job, answers, lang, model, alpha)
     ctx = GenerationContext(
         job=job,
         answers=dict(answers),
         lang=lang,
-        model=model,
+        model=route.model if route is not None else model,
         base_dir=(base_dir or Path.cwd()).resolve(),
         on_text=on_text,
     )
@@ -422,11 +432,49 @@ def run_pipeline(
         seconds=time.monotonic() - started,
         execution_id=recorder.execution_id,
         answers=ctx.answers,
+        routing=route.as_dict() if route is not None else None,
     )
+    _learn(route, attempts, job, answers, lang, recorder.execution_id)
     recorder.finish(result, session_id, project_id)
     _write_result(result)
     notify("done", {"ok": result.ok})
     return result
+
+
+def _route(
+    job: Job, answers: dict[str, Any], lang: str, model: str | None, alpha: float | None
+) -> Route | None:
+    """The model for this job (None: a job kind no skill covers; the default is used)."""
+    skill = skill_for_job_kind(job.kind)
+    if skill is None:
+        return None
+    return choose(skill, job_request_text(job, answers, lang), lang, model=model, alpha=alpha)
+
+
+def _learn(
+    route: Route | None,
+    attempts: list[AttemptReport],
+    job: Job,
+    answers: dict[str, Any],
+    lang: str,
+    execution_id: int | None,
+) -> None:
+    """Tell routing how the chosen model's first attempt went (passed every check or
+    not, and its seconds), as the bench measures it. A model that did not answer at all
+    (down, missing) says nothing about its quality, so that is not recorded."""
+    first = attempts[0] if attempts else None
+    if route is None or first is None or first.source != "model":
+        return
+    answered = route.model in first.models or any(c.name == "format" for c in first.checks)
+    if not answered:  # the model gave no answer at all (a format failure is an answer)
+        return
+    record(
+        route,
+        quality=1.0 if first.passed else 0.0,
+        seconds=first.seconds,
+        text=job_request_text(job, answers, lang),
+        execution_id=execution_id,
+    )
 
 
 def _write_result(result: PipelineResult) -> None:

@@ -257,10 +257,16 @@ def forget_run(session_id: int) -> None:
 
 
 def start_generation(
-    session_id: int, *, lang: str, model: str | None = None, budget: Budget | None = None
+    session_id: int,
+    *,
+    lang: str,
+    model: str | None = None,
+    budget: Budget | None = None,
+    alpha: float | None = None,
 ) -> GenerationRun | QueuedRun:
     """Make the artifact for a wizard session in the background: on a thread of this
-    process, or on a queue worker with `queue.backend: celery`.
+    process, or on a queue worker with `queue.backend: celery`. `model` is the person's
+    explicit choice (None: routing picks one, weighing quality by `alpha`).
 
     Returns the run already going for this session if there is one, so a double click
     or a second tab never starts two runs writing the same project. When the artifact
@@ -270,7 +276,7 @@ def start_generation(
 
     budget = budget or Budget()
     if _queued():
-        return _start_queued(session_id, lang=lang, model=model, budget=budget)
+        return _start_queued(session_id, lang=lang, model=model, budget=budget, alpha=alpha)
     from support_system.generators.pipeline import run_pipeline
     from support_system.jobs import wizard, workspace
     from support_system.jobs.flow import effective_answers
@@ -294,6 +300,7 @@ def start_generation(
                 out_dir,
                 lang=lang,
                 model=model,
+                alpha=alpha,
                 budget=budget,
                 base_dir=workspace.project_dir(project_id) if project_id else None,
                 session_id=session_id,
@@ -317,7 +324,9 @@ def start_generation(
     return run
 
 
-def _start_queued(session_id: int, *, lang: str, model: str | None, budget: Budget) -> QueuedRun:
+def _start_queued(
+    session_id: int, *, lang: str, model: str | None, budget: Budget, alpha: float | None
+) -> QueuedRun:
     """Queue the session's generation (or return the one already queued or going)."""
     from support_system.jobs import wizard, workspace
     from support_system.queue.base import RunRequest
@@ -337,6 +346,7 @@ def _start_queued(session_id: int, *, lang: str, model: str | None, budget: Budg
         model=model,
         lang=lang,
         session_id=session_id,
+        alpha=alpha,
     )
     run = QueuedRun(session_id, _queue().start(request), budget)
     with _RUNS_LOCK:

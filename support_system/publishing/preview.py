@@ -27,6 +27,7 @@ class Preview:
     outputs: list[Path] = field(default_factory=list)
     explanation: str | None = None
     sources: list[str] = field(default_factory=list)  # knowledge-base documents the model used
+    routing: dict[str, Any] | None = None  # the model chosen and why (pipeline's `routing`)
 
     def data_url(self) -> str | None:
         """The main page as a `data:text/html;base64,…` URL (webpages only)."""
@@ -53,4 +54,5 @@ def load_preview(artifact_dir: Path) -> Preview:
         outputs=[root / p for p in report.get("outputs", [])],
         explanation=report.get("explanation"),
         sources=[str(s) for s in report.get("sources") or []],
+        routing=report.get("routing") if isinstance(report.get("routing"), dict) else None,
     )

@@ -57,6 +57,8 @@ class RunRequest:
     tokens: int = 6000
     session_id: int | None = None
     """A wizard session's generation: its artifact is the session's next version."""
+    alpha: float | None = None
+    """The person's "faster ↔ better" weight for routing (None: the installation's)."""
 
     @classmethod
     def from_budget(cls, budget: Budget, **values: Any) -> RunRequest:
@@ -201,6 +203,7 @@ def _generate(
             out_dir,
             lang=request.lang,
             model=request.model,
+            alpha=request.alpha,
             budget=request.budget,
             base_dir=base,
             session_id=request.session_id,

@@ -173,6 +173,7 @@ def answer_result(found: Answer) -> dict[str, Any]:
         "model": found.model,
         "attempts": found.attempts,
         "seconds": round(found.seconds, 2),
+        "routing": found.routing,
     }
 
 

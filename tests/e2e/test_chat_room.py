@@ -118,6 +118,7 @@ def test_two_agents_with_different_tones_both_stream_keyboard_only(app: RunningA
         final = seen[-1]
         assert final.startswith(name) and len(final) > len(name) + 2, seen
         assert "Answered by" in final, seen
+        assert "Model used: " in final, seen  # and why (routing's one sentence)
     assert events == 0, f"{events} pointer events reached the page"
     assert not violations, violations
 

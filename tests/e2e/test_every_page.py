@@ -299,6 +299,7 @@ def test_every_page_in_japanese_has_no_english(
             "chat",
             "agents",
             "knowledge",
+            "routing",
             "settings",
         ):
             _visit(page, f"{app.url}/{name}")

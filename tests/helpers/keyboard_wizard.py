@@ -30,6 +30,7 @@ TEXT = {
         "to_publish": "公開へ進む",
         "publish": "ページを公開する",
         "result": "結果（第",
+        "model_used": "使ったモデル：",
         "download": "zip ファイルでダウンロード",
         "progress": "{total} 問中 {step} 問目",
         "upload": "ファイルを選ぶ",
@@ -43,6 +44,7 @@ TEXT = {
         "to_publish": "Continue to publish",
         "publish": "Publish the page",
         "result": "Result (version",
+        "model_used": "Model used: ",
         "download": "Download as a zip file",
         "progress": "Question {step} of {total}",
         "upload": "Upload",
@@ -147,9 +149,10 @@ def generate_and_publish(
     shows: tuple[str, ...] = (),
     use_app: Callable[[str], None] | None = None,
 ) -> str | None:
-    """From the review page: Make it, check the preview (every check passed, and each
-    text of `shows` is on it), then publish the page (its URL) or, for a program,
-    download the zip, open the app (its URL; `use_app` gets it while it runs) and stop it."""
+    """From the review page: Make it, check the preview (every check passed, the model
+    used and why are named, and each text of `shows` is on it), then publish the page
+    (its URL) or, for a program, download the zip, open the app (its URL; `use_app` gets
+    it while it runs) and stop it."""
     focused = wait_focus(page, button(TEXT[lang]["make"]))
     assert focused.get("tag") == "button" and TEXT[lang]["make"] in focused.get("text", ""), focused
     screenshot(page, f"kb-{name}-edit")
@@ -163,6 +166,8 @@ def generate_and_publish(
     shown = page.inner_text('[data-testid="stMain"]')
     assert page.get_by_text("❌").count() == 0, shown[:2000]
     assert all(text in shown for text in shows), (shows, shown[:2000])
+    # Which model made it and why, in one sentence (routing, issue 14).
+    assert TEXT[lang]["model_used"] in shown, shown[:2000]
     if audit:
         audit(page, "preview")
     tab_to(page, button(TEXT[lang]["to_publish"]), limit=60, what="Continue to publish")

@@ -35,6 +35,7 @@ from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.jobs.data_files import TABLE_TYPES, known_tables, save_table
+from support_system.routing.service import describe as routing_line
 
 lang: str = st.session_state.get("lang", get_settings().language)
 TABLE_ROWS = 50  # rows drawn as a table; the download has them all
@@ -257,6 +258,7 @@ elif question.strip():
                 model=preferences().model,
                 progress=progress,
                 user_id=user_id(),
+                alpha=preferences().routing_alpha,
             )
         except SupportSystemError as error:
             failure = error
@@ -429,6 +431,8 @@ if latest is not None:
             )
             if len(latest.models) > 1:
                 st.caption(t("ask.models_tried", lang, models=", ".join(latest.models)))
+            if latest.routing:
+                st.caption(routing_line(latest.routing, lang))
         st.button(t("ask.new_question", lang), key="ask-clear", on_click=_clear)
 
 if focus:

@@ -24,6 +24,7 @@ from support_system.agents.library import StoredAgent, list_agents
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
+from support_system.routing.service import describe as routing_line
 
 lang: str = st.session_state.get("lang", get_settings().language)
 MAX_TOKENS = 256  # replies of a few paragraphs; the small local model is slow beyond that
@@ -175,6 +176,8 @@ if sent and text.strip():
                     conversation_id=conversation_id,
                     user_id=user_id(),
                     max_tokens=MAX_TOKENS,
+                    model=preferences().model,
+                    alpha=preferences().routing_alpha,
                 )
                 conversation_id = st.session_state.chat_conversation = reply.conversation_id
                 st.write_stream(speak_stream(reply, lang) if voice_mode else reply)
@@ -187,6 +190,8 @@ if sent and text.strip():
                             seconds=f"{reply.result.latency_ms / 1000:.1f}",
                         )
                     )
+                if reply.route is not None:
+                    st.caption(routing_line(reply.route.as_dict(), lang))
             except SupportSystemError as error:
                 failed = True  # the service kept the message and any partial reply
                 st.error(error.message(lang), icon="⚠️")

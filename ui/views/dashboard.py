@@ -22,7 +22,6 @@ from components.session import (
 )
 
 from support_system.accounts import dashboard
-from support_system.accounts.preferences import effective_model
 from support_system.core.errors import SupportSystemError
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
@@ -163,7 +162,12 @@ else:
         if st.button(t("ui.dashboard.rerun", lang), key="dash-rerun"):
             try:
                 session_id = dashboard.rerun_session(principal(), chosen)
-                start_generation(session_id, lang=lang, model=effective_model(preferences()))
+                start_generation(
+                    session_id,
+                    lang=lang,
+                    model=preferences().model,
+                    alpha=preferences().routing_alpha,
+                )
             except SupportSystemError as problem:
                 st.session_state.dashboard_error = problem.message(lang)
                 st.rerun()

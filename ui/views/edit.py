@@ -6,7 +6,6 @@ import streamlit as st
 from components.chrome import move_focus
 from components.session import go, preferences, require_session
 
-from support_system.accounts.preferences import effective_model
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.generators.runs import start_generation
@@ -49,6 +48,8 @@ if not state.finished:
         go("questions")
 else:
     if st.button(t("ui.edit.make", lang), type="primary", disabled=not ready, key="make"):
-        start_generation(session_id, lang=lang, model=effective_model(preferences()))
+        start_generation(
+            session_id, lang=lang, model=preferences().model, alpha=preferences().routing_alpha
+        )
         go("preview")
     move_focus("css:.st-key-make button")

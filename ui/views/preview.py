@@ -38,6 +38,7 @@ from support_system.jobs.definitions import LAYOUT_QUESTION
 from support_system.jobs.tables import read_table
 from support_system.jobs.versions import restore_version, versions
 from support_system.publishing.preview import load_preview
+from support_system.routing.service import describe as routing_line
 
 lang: str = st.session_state.get("lang", get_settings().language)
 st.title(t("ui.preview.title", lang), anchor=False)
@@ -48,7 +49,8 @@ job = state.job
 
 
 def _make() -> None:
-    start_generation(session_id, lang=lang, model=effective_model(preferences()))
+    prefs = preferences()
+    start_generation(session_id, lang=lang, model=prefs.model, alpha=prefs.routing_alpha)
     st.rerun()
 
 
@@ -129,6 +131,8 @@ if get_settings().speech.enabled:
     )
 if preview.sources:
     st.caption(t("ui.preview.sources", lang, sources=", ".join(preview.sources)))
+if preview.routing:
+    st.caption(routing_line(preview.routing, lang))
 
 
 def _check_line(check: dict) -> str:

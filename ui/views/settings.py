@@ -1,5 +1,5 @@
-"""Settings: language, theme, font size, model, Ollama host (and the models found on it)
-and API keys (never shown)."""
+"""Settings: language, theme, font size, model, "faster ↔ better" (model routing), Ollama
+host (and the models found on it) and API keys (never shown)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from support_system.accounts.preferences import (
     FONT_SCALES,
     THEMES,
     apply_to_settings,
+    effective_alpha,
     save_choices,
 )
 from support_system.ai import CLOUD_PROVIDERS, get_registry
@@ -74,6 +75,16 @@ with st.form("settings"):
         format_func=lambda name: model_label(registry.get(name), lang),
         placeholder=t("streamlit.select.placeholder", lang),
     )
+    # Model routing's "faster ↔ better" weight; arrow keys move it by one step.
+    routing_alpha = st.slider(
+        t("ui.settings.alpha", lang),
+        min_value=0.0,
+        max_value=1.0,
+        value=round(effective_alpha(prefs), 1),
+        step=0.1,
+        format="%.1f",
+    )
+    st.caption(t("ui.settings.alpha_help", lang, alpha=f"{get_settings().routing.alpha:.1f}"))
     shown_host = prefs.ollama_host or get_settings().llm.ollama_host
     # One host serves the whole app: with accounts, only an admin may change it.
     host_locked = accounts_mode() and not is_admin()
@@ -93,6 +104,7 @@ if saved:
             voice_mode=voice_mode,
             model=model,
             ollama_host=host,
+            routing_alpha=routing_alpha,
         )
         st.session_state.prefs = new
         st.session_state.lang = language

@@ -101,6 +101,7 @@ def act(state: AutoState, deps: Deps) -> Step:
         "explanation": result.explanation,
         "models": result.models,
         "pipeline_execution": result.execution_id,
+        "routing": result.routing,
         "action": strategy.action_signature(state.get("model"), state["answers"], template_only),
     }
     if result.cancelled:
@@ -122,6 +123,8 @@ def act(state: AutoState, deps: Deps) -> Step:
         model=", ".join(result.models) or "-",
     )
     title = t("auto.step.act", lang, round=number, how=how)
+    if result.routing and result.routing.get("reason"):
+        title = f"{title} {result.routing['reason']}"  # which model and why, on the timeline
     return Step(update, title, ok=result.ok, info={"out_dir": last["out_dir"], "tokens": tokens})
 
 

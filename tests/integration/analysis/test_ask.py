@@ -86,6 +86,10 @@ def test_the_answer_equals_the_hand_written_reference(qid: str, answers: dict) -
     assert answer.text and answer.code.startswith(("def solve", "import"))
     assert answer.model in ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
     assert answer.attempts >= 1 and answer.models[-1] == answer.model
+    # Routing picked the first model and said why; stronger ones may have followed.
+    assert answer.routing is not None and answer.routing["skill"] == "data-question"
+    assert answer.routing["model"] == answer.models[0]
+    assert answer.routing["decided_by"] == "router" and answer.routing["reasons"]["en"]
 
 
 def test_a_transformation_gives_a_new_file_and_leaves_the_original_alone(

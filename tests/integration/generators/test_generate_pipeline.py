@@ -116,6 +116,17 @@ def test_repair_loop_feeds_the_failure_back_and_the_second_attempt_passes(
     # answered, as the usage records saw them.
     assert answered[0] == "qwen2.5-coder-0.5b"
     assert written["models"] == sorted(set(answered))
+    # Routing chose that model for the page's copy and said why; the first attempt's
+    # failure is what it learns from this run.
+    routing = written["routing"]
+    assert (routing["skill"], routing["model"]) == ("page-copy", answered[0])
+    assert routing["decided_by"] == "router" and routing["reasons"]["ja"].endswith("。")
+    from support_system.data.schema import RoutingOutcome
+
+    with session_scope() as s:
+        live = s.scalars(select(RoutingOutcome).where(RoutingOutcome.source == "live")).all()
+        assert [(o.skill, o.model, o.quality) for o in live] == [("page-copy", answered[0], 0.0)]
+        assert live[0].execution_id is not None
 
 
 def test_budget_runs_out_and_the_template_is_delivered_with_an_explanation(
