@@ -7,6 +7,12 @@ signal, an out-of-memory kill or a crash while loading — the request that was 
 gets `ModelCrashed` ("the model stopped unexpectedly; it is being restarted") and the
 next request starts a new worker. A worker that stops answering within the deadline is
 killed, so a hang costs one request, not the model for good.
+
+Several models may be loaded at once (routing picks the 0.5B or the 1.5B model per task),
+within `llm.memory_budget_mb`: before a worker loads its model, the least recently used
+idle workers are stopped until the workers' resident memory plus the new model's expected
+size fits. A busy worker is never stopped; if nothing idle is left the model loads anyway
+(a request is not refused for memory the system may still have), with a warning.
 """
 
 from __future__ import annotations
@@ -65,6 +71,8 @@ class ModelProcess:
         self._conn: Connection | None = None
         self.restarts = 0  # workers started after the first (for status and tests)
         self.load_seconds: float | None = None
+        self.last_used = 0.0  # monotonic time of its last request (least recently used)
+        self.measured_rss: int | None = None  # bytes once loaded, the estimate next time
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -83,6 +91,24 @@ class ModelProcess:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"model-worker-{self.model}.log"
 
+    @property
+    def rss(self) -> int | None:
+        """The worker's resident memory in bytes while it runs (Linux /proc), else None."""
+        pid = self.pid
+        if pid is None:
+            return None
+        return resident_bytes(pid)
+
+    def expected_bytes(self) -> int:
+        """What loading this model will hold: its last measured size, else the file's
+        size plus a fifth (llama.cpp's context and buffers)."""
+        if self.measured_rss:
+            return self.measured_rss
+        try:
+            return int(self.key.path.stat().st_size * 1.2)
+        except OSError:
+            return 0
+
     def _pid_path(self) -> Path:
         """`<state>/run/model-worker-NAME.pid`: which process holds the model (ops, tests)."""
         return get_settings().state_dir / "run" / f"model-worker-{self.model}.pid"
@@ -92,6 +118,7 @@ class ModelProcess:
         if self._proc is not None:
             self.restarts += 1
         self.stop()
+        make_room(self)
         ours, theirs = socket.socketpair()
         command = [
             sys.executable,
@@ -128,6 +155,7 @@ class ModelProcess:
                 detail=f"could not load {self.key.path.name}: {message[2]}", model=self.model
             )
         self.load_seconds = message[1]["load_seconds"]
+        self.measured_rss = self.rss or self.measured_rss
 
     def stop(self) -> None:
         """End the worker (politely: closing the socket makes it exit; then by force)."""
@@ -217,6 +245,7 @@ class ModelProcess:
         Closing the iterator early cancels the generation at the worker's next token.
         Hold `self.lock` while iterating.
         """
+        self.last_used = time.monotonic()
         self._ensure_started()
         assert self._conn is not None
         try:
@@ -237,6 +266,8 @@ class ModelProcess:
                     yield message
                 elif kind == "done":
                     finished = True
+                    # Pages touched while answering count too: the next estimate.
+                    self.measured_rss = max(self.measured_rss or 0, self.rss or 0) or None
                     yield message
                     return
                 elif kind == "error":
@@ -293,6 +324,61 @@ def stop_all() -> None:
             worker.stop()
         except Exception:  # noqa: BLE001 - best effort at exit
             pass
+
+
+def resident_bytes(pid: int) -> int | None:
+    """A process's resident set size in bytes (VmRSS), None where /proc does not say."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def make_room(starting: ModelProcess) -> list[str]:
+    """Stop least recently used idle workers until `starting`'s model fits the memory
+    budget; returns the models unloaded (see the module docstring)."""
+    budget_mb = get_settings().llm.memory_budget_mb
+    if budget_mb is None:
+        return []
+    budget = budget_mb * 1024 * 1024
+    others = sorted(
+        (w for w in workers() if w is not starting and w.alive), key=lambda w: w.last_used
+    )
+    held = sum(w.rss or w.expected_bytes() for w in others)
+    need = starting.expected_bytes()
+    unloaded: list[str] = []
+    for worker in others:
+        if held + need <= budget:
+            break
+        if not worker.lock.acquire(blocking=False):
+            continue  # answering someone now
+        try:
+            size = worker.rss or worker.expected_bytes()
+            worker.measured_rss = size
+            worker.stop()
+        finally:
+            worker.lock.release()
+        held -= size
+        unloaded.append(worker.model)
+        log.info(
+            "model_unloaded_for_memory",
+            model=worker.model,
+            freed_mb=size // 2**20,
+            loading=starting.model,
+            budget_mb=budget_mb,
+        )
+    if held + need > budget:
+        log.warning(
+            "model_memory_over_budget",
+            loading=starting.model,
+            held_mb=held // 2**20,
+            need_mb=need // 2**20,
+            budget_mb=budget_mb,
+        )
+    return unloaded
 
 
 def is_loaded(model: str) -> bool:

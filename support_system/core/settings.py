@@ -55,6 +55,13 @@ class LLMSettings(BaseModel):
     openai_compatible_base_url: str = "http://127.0.0.1:8080/v1"
     n_threads: int | None = Field(None, ge=1, description="CPU threads for the embedded model.")
     n_ctx: int = Field(4096, ge=256)
+    memory_budget_mb: int | None = Field(
+        3072,
+        ge=256,
+        description="Memory the embedded models may hold together (their worker processes' "
+        "resident size). Loading one more that would not fit first unloads the least "
+        "recently used idle one; null = no limit.",
+    )
 
     @field_validator("ollama_host", "openai_compatible_base_url")
     @classmethod

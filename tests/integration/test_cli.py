@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from support_system.core.settings import PROJECT_ROOT
 from tests.helpers.cli import run_cli
 
 
@@ -93,6 +94,16 @@ def test_db_upgrade_is_idempotent(settings) -> None:
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert "Database is up to date" in second.stdout
     assert (settings.state_dir / "support_system.db").is_file()
+    # A new database also gets routing's starting figures, once (the Routing page and the
+    # first choice have them).
+    from support_system.data.db import reset_engine_cache, session_scope
+    from support_system.data.repositories import routing as records
+
+    reset_engine_cache()
+    lines = (PROJECT_ROOT / "data" / "routing" / "outcomes.jsonl").read_text(encoding="utf-8")
+    with session_scope() as session:
+        assert records.outcome_count(session, "seed") == len(lines.splitlines())
+    reset_engine_cache()
 
 
 @pytest.mark.model

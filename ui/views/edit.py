@@ -6,6 +6,7 @@ import streamlit as st
 from components.chrome import move_focus
 from components.session import go, preferences, require_session
 
+from support_system.accounts.preferences import effective_alpha
 from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.generators.runs import start_generation
@@ -47,9 +48,22 @@ if not state.finished:
     if st.button(t("ui.edit.back_to_questions", lang), type="primary"):
         go("questions")
 else:
+    prefs = preferences()
     if st.button(t("ui.edit.make", lang), type="primary", disabled=not ready, key="make"):
-        start_generation(
-            session_id, lang=lang, model=preferences().model, alpha=preferences().routing_alpha
-        )
+        # This request's "faster ↔ better" (advanced options below), else the person's.
+        alpha = st.session_state.get("edit-alpha", prefs.routing_alpha)
+        start_generation(session_id, lang=lang, model=prefs.model, alpha=alpha)
         go("preview")
+    with st.expander(t("ui.edit.advanced", lang)):
+        st.slider(
+            t("ui.settings.alpha", lang),
+            min_value=0.0,
+            max_value=1.0,
+            step=0.1,
+            value=float(effective_alpha(prefs)),
+            key="edit-alpha",
+            help=t("ui.edit.alpha_help", lang),
+        )
+        if prefs.model:
+            st.caption(t("ui.edit.alpha_unused", lang, model=prefs.model))
     move_focus("css:.st-key-make button")

@@ -23,7 +23,9 @@ from tests.helpers.generate_cli import DEAD_MODEL
 
 @pytest.fixture
 def no_model(db, extra_models, monkeypatch: pytest.MonkeyPatch):
-    """Every model call goes to a server that refuses at once (no fallbacks)."""
+    """Every model call goes to a server that refuses at once (no fallbacks, and no
+    routing, which would pick an installed model)."""
+    monkeypatch.setenv("SUPPORT_SYSTEM_ROUTING__ENABLED", "false")
     monkeypatch.setenv("SUPPORT_SYSTEM_LLM__FALLBACK_MODELS", "[]")
     monkeypatch.setenv("SUPPORT_SYSTEM_LLM__DEFAULT_MODEL", DEAD_MODEL["name"])
     monkeypatch.setenv("SUPPORT_SYSTEM_CUSTOM_PROGRAMS__MODELS", "[]")

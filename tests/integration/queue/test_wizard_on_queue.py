@@ -45,6 +45,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
             # "Make it" uses the default model: the closed Ollama entry, so the worker
             # delivers the template (the page is under test here, not the model).
             "SUPPORT_SYSTEM_LLM__DEFAULT_MODEL": UNREACHABLE_MODEL,
+            "SUPPORT_SYSTEM_ROUTING__ENABLED": "false",  # routing would pick a real model
         }
         plan = ClusterPlan(
             workers=1,

@@ -26,6 +26,7 @@ def no_model(extra_models, monkeypatch: pytest.MonkeyPatch) -> None:
     extra_models([DEAD_MODEL])
     monkeypatch.setenv("SUPPORT_SYSTEM_LLM__DEFAULT_MODEL", DEAD_MODEL["name"])
     monkeypatch.setenv("SUPPORT_SYSTEM_LLM__FALLBACK_MODELS", "[]")
+    monkeypatch.setenv("SUPPORT_SYSTEM_ROUTING__ENABLED", "false")  # no installed model either
 
 
 def _finish(session_id: int) -> None:

@@ -270,6 +270,30 @@ def test_edit_offers_make_it_when_everything_is_answered(user_id, lang) -> None:
     assert title(app) == t("ui.edit.title", lang)
 
 
+@pytest.mark.model
+def test_edit_advanced_options_set_faster_or_better_for_this_request(user_id) -> None:
+    """The slider starts at the person's α (here the installation's) and what it is set
+    to reaches the router for this generation, which names it in the result."""
+    from support_system.core.settings import get_settings
+    from support_system.generators.runs import current_run
+
+    session_id = shop_session(user_id, "en", answered=7)
+    wizard.skip(session_id, "layout", "en")
+    app = open_app("en", "edit", session_id=session_id)
+    [slider] = [s for s in app.slider if s.key == "edit-alpha"]
+    assert slider.value == get_settings().routing.alpha
+    assert slider.label == t("ui.settings.alpha", "en")
+    slider.set_value(0.0).run()
+    click(app, t("ui.edit.make", "en"))
+    run = current_run(session_id)
+    assert run is not None and run.wait(300), "generation did not finish"
+    routing = run.result.routing
+    assert routing["alpha"] == 0.0 and routing["decided_by"] == "router"
+    seconds = {m: e["seconds"] for m, e in routing["estimates"].items()}
+    assert routing["model"] == min(seconds, key=seconds.get)  # α = 0: the faster one
+    assert load_preferences(user_id).routing_alpha is None  # this request only
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_edit_marks_only_real_defaults_and_calls_missing_answers_a_todo(user_id, lang) -> None:
     session_id = shop_session(user_id, lang, answered=3)
