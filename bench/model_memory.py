@@ -33,7 +33,10 @@ def main() -> None:
     from support_system.ai import generate, get_registry, providers
     from support_system.ai.model_process import stop_all
     from support_system.core.settings import get_settings
+    from support_system.data.migrate import upgrade
     from support_system.routing.service import is_available
+
+    upgrade()  # usage is recorded for every answer
 
     models = [
         spec for spec in get_registry().models if spec.provider == "embedded" and is_available(spec)
