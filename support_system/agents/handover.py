@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from support_system.jobs.definitions import Job, Question, QuestionType
 from support_system.jobs.flow import visible_questions
 from support_system.jobs.proposals import invents_facts
 from support_system.jobs.suggest import suggest_jobs
+from support_system.routing.service import choose, record
 
 log = get_logger(__name__)
 
@@ -313,8 +315,11 @@ def handover(
     transcript, person_words, user_id = _transcript(conversation_id, model)
     questions = extractable(job)
     error: ModelError | None = None
+    asked = f"{job.title.get(language)}: {person_words[-500:]}"
+    route = choose("hand-over", asked, language, model=model)
+    started = time.monotonic()
     try:
-        proposed = ask_for_answers(job, questions, transcript, language, model, user_id)
+        proposed = ask_for_answers(job, questions, transcript, language, route.model, user_id)
     except ModelError as failure:
         log.warning(
             "handover_model_failed", job=job.id, error=type(failure).__name__, detail=failure.detail
@@ -322,6 +327,9 @@ def handover(
         proposed, error = {}, failure
     session_id = wizard.start(user_id, job.id, language).id
     kept, rejected = screen_answers(job, questions, proposed, person_words, language)
+    if kept or rejected:  # how much of what it proposed the wizard could take
+        quality = len(kept) / (len(kept) + len(rejected))
+        record(route, quality=quality, seconds=time.monotonic() - started, text=asked)
     filled: dict[str, Any] = {}
     answers: dict[str, Any] = {}
     for question_id, raw in kept.items():  # in question order

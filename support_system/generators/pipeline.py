@@ -268,6 +268,7 @@ def run_pipeline(
     lang: str,
     model: str | None = None,
     alpha: float | None = None,
+    agent: tuple[str, str] | None = None,
     budget: Budget = Budget(),
     base_dir: Path | None = None,
     generator: Generator | None = None,
@@ -293,7 +294,8 @@ def run_pipeline(
     `model` is an explicit choice; without one the router picks the model for the job's
     skill (config/skills.yaml), weighing quality against time by `alpha`, and records how
     the first attempt went so the next choice learns from it; the choice and its reason
-    are in the result (`routing`).
+    are in the result (`routing`). `agent` (its name as shown, its preferred model) is the
+    persona doing the work: its model wins over the router's, after an explicit `model`.
     Setting `cancel` stops the run
     at the next step boundary (a model call in flight finishes first); a cancelled run
     leaves `out_dir` as it was, apart from its result.json.
@@ -302,7 +304,9 @@ def run_pipeline(
     generator = generator or get_generator(job.generator)
     notify = on_progress or (lambda event, info: None)
     out_dir = Path(out_dir).resolve()
-    route = _route(job, answers, lang, model, alpha)
+    route = _route(job, answers, lang, model, alpha, agent)
+    if route is not None:  # the live view says which model works on it, and why
+        notify("routed", route.as_dict())
     ctx = GenerationContext(
         job=job,
         answers=dict(answers),
@@ -442,13 +446,20 @@ def run_pipeline(
 
 
 def _route(
-    job: Job, answers: dict[str, Any], lang: str, model: str | None, alpha: float | None
+    job: Job,
+    answers: dict[str, Any],
+    lang: str,
+    model: str | None,
+    alpha: float | None,
+    agent: tuple[str, str] | None,
 ) -> Route | None:
     """The model for this job (None: a job kind no skill covers; the default is used)."""
     skill = skill_for_job_kind(job.kind)
     if skill is None:
         return None
-    return choose(skill, job_request_text(job, answers, lang), lang, model=model, alpha=alpha)
+    name, preferred = agent or (None, None)
+    text = job_request_text(job, answers, lang)
+    return choose(skill, text, lang, model=model, alpha=alpha, agent=name, agent_model=preferred)
 
 
 def _learn(

@@ -359,6 +359,10 @@ def describe(event: RunEvent, lang: str) -> str:
     from support_system.core.i18n import t
 
     info = event.info
+    if event.kind == "routed":
+        from support_system.routing.service import describe as routing_line
+
+        return routing_line(info, lang)
     if event.kind == "checked":
         # CheckResults here; {"name", "passed"} dicts when the run is a worker's (Redis).
         checks = [

@@ -7,6 +7,7 @@ when it invents facts (numbers, addresses, links) the person never gave.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from support_system.jobs.answer_sources import AnswerContext, column_choices, so
 from support_system.jobs.answers import validate_answer
 from support_system.jobs.definitions import TEXT_TYPES, Job, Question, QuestionType
 from support_system.jobs.flow import visible_questions
+from support_system.routing.service import choose, record
 
 if TYPE_CHECKING:
     from support_system.rag.retrieve import Hit
@@ -162,15 +164,19 @@ def propose_answer(
     it like a typed answer, rejects invented numbers/addresses, and falls back to the
     default on any model error or bad proposal, so the button always does something sane.
     `knowledge` (passages of the person's own documents, see `rag.context`) is shown to
-    the model, and facts it contains count as given.
+    the model, and facts it contains count as given. Without an explicit `model` routing
+    picks it, and learns whether its proposal was worth offering.
     """
     if question.decide == "none":
         return None
     fallback = _default_proposal(question, answers, lang, base_dir)
     if question.decide == "default" or not use_llm:
         return fallback
+    asked = f"{job.title.get(lang)}: {question.label.get(lang)}"
+    route = choose("decide-for-me", asked, lang, model=model)
+    started = time.monotonic()
     try:
-        proposal = _ask_model(job, question, answers, lang, model, base_dir, knowledge)
+        proposal = _ask_model(job, question, answers, lang, route.model, base_dir, knowledge)
         value = validate_answer(question, proposal, lang, base_dir=base_dir, answers=answers)
     except (ModelError, AnswerInvalid) as error:
         log.info(
@@ -180,9 +186,12 @@ def propose_answer(
             error=type(error).__name__,
             detail=error.detail,
         )
+        if isinstance(error, AnswerInvalid):  # it answered, badly (a model down says nothing)
+            record(route, quality=0.0, seconds=time.monotonic() - started, text=asked)
         return fallback
     documents = " ".join(hit.text for hit in knowledge)
     problem = proposal_problem(question, value, answers, documents)
+    record(route, quality=0.0 if problem else 1.0, seconds=time.monotonic() - started, text=asked)
     if problem:
         log.info("proposal_rejected", job=job.id, question=question.id, error=problem)
         return fallback

@@ -183,12 +183,15 @@ def _event(fields: dict[bytes, bytes]) -> Event:
 
 def plain_info(info: dict[str, Any]) -> dict[str, Any]:
     """An event's details as JSON for the stream: numbers and words as they are, the
-    checks of a "checked" event as their names and outcomes; anything else is left out
+    checks of a "checked" event as their names and outcomes, routing's reason in each
+    language; anything else is left out
     (it is for this process only, such as a model's partial text)."""
     plain: dict[str, Any] = {}
     for name, value in info.items():
         if isinstance(value, (str, int, float, bool)) or value is None:
             plain[name] = value
+        elif name == "reasons" and isinstance(value, dict):  # routing's sentence per language
+            plain[name] = {str(lang): str(text) for lang, text in value.items()}
         elif name == "checks":
             plain[name] = [
                 {"name": str(getattr(c, "name", "")), "passed": bool(getattr(c, "passed", False))}

@@ -191,3 +191,34 @@ __all__ = [
     "routing_overview",
     "skill_title",
 ]
+
+
+@dataclass(frozen=True)
+class SkillRow:
+    """One skill of config/skills.yaml as the Routing page lists it."""
+
+    skill: str
+    category: str
+    job_kinds: list[str]
+    capabilities: list[str]
+    agent_skills: list[str]
+    preferred: str | None  # a model set for the skill; None = the router decides
+    alpha: float | None  # the skill's own faster ↔ better; None = the person's/installation's
+
+
+def skill_rows() -> list[SkillRow]:
+    """Every skill the router knows, in the file's order."""
+    from support_system.routing.skills import load_skills
+
+    return [
+        SkillRow(
+            skill=s.name,
+            category=s.skill_category,
+            job_kinds=list(s.job_kinds),
+            capabilities=list(s.capabilities),
+            agent_skills=list(s.agent_skills),
+            preferred=s.llm_routing.preferred,
+            alpha=s.llm_routing.alpha,
+        )
+        for s in load_skills().values()
+    ]

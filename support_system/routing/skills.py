@@ -52,6 +52,11 @@ class Skill(BaseModel):
     job_kinds: list[str] = Field(default_factory=list)
     llm_routing: LLMRouting = Field(default_factory=LLMRouting)
     capabilities: list[str] = Field(default_factory=list)
+    agent_skills: list[str] = Field(
+        default_factory=list,
+        description="Skill tags of the agents (config/agents) suited to this work: the agent "
+        "selector prefers a persona that has them.",
+    )
 
 
 def skills_file() -> Path:

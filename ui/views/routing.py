@@ -18,6 +18,7 @@ from support_system.routing.overview import (
     ModelFigures,
     alpha_setting,
     routing_overview,
+    skill_rows,
     skill_title,
 )
 
@@ -94,6 +95,28 @@ else:
     for skill in overview.skills:
         st.subheader(skill_title(skill, lang), anchor=False)
         st.table(_figures(overview.cells_of(skill), first="cluster").set_index(_col("cluster")))
+
+# --- the skills (config/skills.yaml) -----------------------------------------------------
+st.header(t("ui.routing.skills_heading", lang), anchor=False)
+st.caption(t("ui.routing.skills_help", lang))
+none = t("ui.routing.none", lang)
+st.table(
+    pd.DataFrame(
+        [
+            {
+                _col("skill"): skill_title(row.skill, lang),
+                _col("category"): t(f"ui.routing.category.{row.category}", lang),
+                _col("job_kinds"): ", ".join(
+                    t(f"ui.routing.kind.{kind}", lang) for kind in row.job_kinds
+                )
+                or none,
+                _col("preferred"): row.preferred or t("ui.routing.router_decides", lang),
+                _col("alpha"): none if row.alpha is None else _weight(row.alpha),
+            }
+            for row in skill_rows()
+        ]
+    ).set_index(_col("skill"))
+)
 
 if st.session_state.get("_arrived"):
     move_focus("heading")

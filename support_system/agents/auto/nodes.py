@@ -58,6 +58,8 @@ def plan(state: AutoState, deps: Deps) -> Step:
     if samples:
         info["note"] = t("auto.note.samples", lang, questions=", ".join(samples))
     title = t("auto.step.plan", lang, job=job.title.get(lang), count=len(result.answers))
+    if state.get("agent_reason"):
+        title = f"{title} {state['agent_reason']}"  # which persona and why, on the timeline
     return Step(update, title, ok=not result.missing, info=info)
 
 
@@ -81,6 +83,7 @@ def act(state: AutoState, deps: Deps) -> Step:
         out_dir,
         lang=lang,
         model=state.get("model"),
+        agent=_agent_of(state),
         budget=budget,
         base_dir=config.base_dir,
         generator=deps.generator,
@@ -126,6 +129,22 @@ def act(state: AutoState, deps: Deps) -> Step:
     if result.routing and result.routing.get("reason"):
         title = f"{title} {result.routing['reason']}"  # which model and why, on the timeline
     return Step(update, title, ok=result.ok, info={"out_dir": last["out_dir"], "tokens": tokens})
+
+
+def _agent_of(state: AutoState) -> tuple[str, str] | None:
+    """The run's persona as routing needs it: (name as shown, its preferred model), when
+    it prefers an installed model."""
+    name = state.get("agent")
+    if not name:
+        return None
+    from support_system.agents.library import get_agent
+    from support_system.ai import get_registry
+
+    definition = get_agent(name).definition
+    preferred = definition.preferred_model
+    if preferred is None or preferred not in get_registry().names():
+        return None
+    return definition.display_name.get(state["lang"]), preferred
 
 
 def _plain(info: dict[str, Any]) -> dict[str, Any]:
@@ -364,6 +383,7 @@ def finish(state: AutoState, deps: Deps) -> Step:
         "seconds": state.get("seconds_used", 0.0),
         "model": state.get("model"),
         "agent": state.get("agent"),
+        "agent_reason": state.get("agent_reason"),
     }
     records.finish(state["execution_id"], ok=ok, result=result, error=None if ok else outcome)
     if ok and run_config(state).use_examples:

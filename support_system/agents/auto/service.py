@@ -105,10 +105,7 @@ class AutoService:
             raise ValueError(f"unknown checkpoints {unknown}; choose from {list(CHECKPOINTS)}")
         config.pause_at = sorted(set(config.pause_at) | set(pause_at))  # type: ignore[assignment]
         lang = lang or get_settings().language
-        if agent:
-            from support_system.agents.library import get_agent
-
-            model = model or get_agent(agent).definition.preferred_model
+        agent, agent_reason = _agent_for(goal, lang, agent, user_id)
         example = None
         if config.use_examples:
             from support_system.agents.auto import examples
@@ -123,6 +120,7 @@ class AutoService:
             "lang": lang,
             "agent": agent,
             "model": model,
+            "agent_reason": agent_reason,
             "config": config.model_dump(mode="json"),
             "given": dict(answers or {}),
             "example": example,
@@ -293,6 +291,22 @@ class AutoService:
 
 
 _default = AutoService()
+
+
+def _agent_for(
+    goal: str, lang: str, agent: str | None, user_id: int | None
+) -> tuple[str | None, str]:
+    """The persona of the run and why: the one asked for, else the agent selector's pick
+    for the goal's skill (task analyzer → agent selector); its preferred model then
+    counts as the agent's choice in routing."""
+    if agent:
+        return agent, ""
+    from support_system.agents.library import list_agents
+    from support_system.agents.selector import select_agent
+    from support_system.routing.analyzer import analyze
+
+    choice = select_agent(analyze(goal, lang).skill, goal, lang, list_agents(user_id))
+    return (choice.agent.name, choice.reason) if choice is not None else (None, "")
 
 
 def start(goal: str, **kwargs: Any) -> int:

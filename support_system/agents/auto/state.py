@@ -24,6 +24,7 @@ class AutoState(TypedDict, total=False):
     goal: str
     lang: str
     agent: str | None
+    agent_reason: str  # why the agent selector chose it ("" when the person named one)
     model: str | None
     config: dict[str, Any]  # AutoConfig.model_dump(mode="json")
     given: dict[str, Any]  # answers the caller passed

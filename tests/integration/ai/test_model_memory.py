@@ -2,7 +2,9 @@
 recently used model unloaded), on the real worker processes and real models.
 
 The budget (`llm.memory_budget_mb`) is set so that SmolLM2 (about 0.1 GB) and
-Qwen2.5-Coder 0.5B (about 0.6 GB) do not fit together but each fits alone.
+Qwen2.5-Coder 0.5B (about 0.6 GB) do not fit together but each fits alone. Each test has
+a pool of its own (workers that earlier tests in this process started, possibly still
+answering a background run, are neither counted nor stopped).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from support_system.ai import generate, get_registry, providers
+from support_system.ai import generate, get_registry, model_process, providers
 from support_system.ai.model_process import resident_bytes
 from support_system.core.settings import get_settings
 
@@ -25,6 +27,14 @@ def _worker(name: str):
 
 def _ask(name: str) -> None:
     generate("Say yes.", name, max_tokens=2, cache=False, fallback=False)
+
+
+@pytest.fixture(autouse=True)
+def own_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(model_process, "_workers", {})
+    yield
+    for worker in model_process.workers():
+        worker.stop()
 
 
 @pytest.fixture

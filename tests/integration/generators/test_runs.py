@@ -43,9 +43,9 @@ def test_a_run_streams_model_text_reports_progress_and_delivers(db) -> None:
     assert run.done and run.error is None, run.error
     assert seen_text_while_running, "no model text arrived before the run ended"
     kinds = [event.kind for event in run.events()]
-    assert (
-        kinds[0] == "attempt" and "checking" in kinds and "checked" in kinds and kinds[-1] == "done"
-    )
+    assert kinds[:2] == ["routed", "attempt"], kinds  # which model, and why, comes first
+    assert "checking" in kinds and "checked" in kinds and kinds[-1] == "done"
+    assert describe(run.events()[0], "en").startswith("Model used: ")
     assert run.result is not None and run.result.ok
     artifact = workspace.latest_artifact(session_id)
     assert (

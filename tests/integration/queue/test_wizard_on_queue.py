@@ -22,6 +22,7 @@ from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.operations.cluster import ClusterPlan, LocalCluster
 from support_system.operations.processes import free_port
+from support_system.routing.service import model_label
 from tests.conftest import TEST_MODEL_DIR
 from tests.helpers.servers import database
 from tests.helpers.wizard import answered_session
@@ -105,9 +106,12 @@ def test_a_wizard_generation_runs_on_the_worker_and_any_app_process_follows_it(
     assert seen.error is None and seen.result is not None and not seen.result.cancelled
     events = seen.events()
     kinds = [e.kind for e in events]
-    assert kinds[:2] == ["taken", "attempt"] and "fallback" in kinds, kinds
+    assert kinds[:3] == ["taken", "routed", "attempt"] and "fallback" in kinds, kinds
     assert kinds[-1] == "done", kinds
-    attempt = events[1]
+    label = model_label(UNREACHABLE_MODEL)  # the model asked for, and said so in words
+    said = runs.describe(events[1], "en")  # that travelled via Redis in both languages
+    assert said == f"Model used: {label}. {label} was used because you chose it.", said
+    attempt = events[2]
     assert attempt.info.get("number") == 1, attempt.info  # the details travelled via Redis
     sentence = runs.describe(attempt, "ja")
     assert "1 回目" in sentence and "{" not in sentence, sentence  # every detail filled in

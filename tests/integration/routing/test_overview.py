@@ -177,3 +177,14 @@ def test_skill_titles_are_translated_and_unknown_ones_kept() -> None:
     assert skill_title("data-question", "en") == "questions about a table"
     assert skill_title("data-question", "ja") == "表についての質問"
     assert skill_title("my-own-skill", "ja") == "my-own-skill"
+
+
+def test_skill_rows_list_every_skill_of_the_yaml_with_its_settings() -> None:
+    from support_system.routing.overview import skill_rows
+    from support_system.routing.skills import load_skills
+
+    rows = {row.skill: row for row in skill_rows()}
+    assert list(rows) == list(load_skills())
+    assert rows["page-copy"].job_kinds == ["webpage"] and rows["page-copy"].preferred is None
+    assert rows["data-question"].category == "code" and rows["data-question"].alpha is None
+    assert "chat" in rows["chat"].agent_skills

@@ -14,7 +14,7 @@ from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
 from support_system.data.schema import RoutingCluster, RoutingOutcome, RoutingStat
-from support_system.routing.overview import routing_overview, skill_title
+from support_system.routing.overview import routing_overview, skill_rows, skill_title
 from tests.helpers.apptest import button, open_app, rerun, shown_text
 
 
@@ -26,7 +26,7 @@ def _tables(app) -> list:  # noqa: ANN001 - an AppTest
 def test_the_page_shows_the_weights_and_each_models_figures(user_id: int, lang: str) -> None:
     app = open_app(lang, "routing")
     assert app.title[0].value == t("ui.routing.title", lang)
-    weights, summary, *clusters = _tables(app)
+    weights, summary, *clusters, skill_table = _tables(app)
     assert list(weights.index) == [
         t("ui.routing.alpha_rows.person", lang),
         t("ui.routing.alpha_rows.installation", lang),
@@ -45,6 +45,17 @@ def test_the_page_shows_the_weights_and_each_models_figures(user_id: int, lang: 
     assert len(clusters) == len(skills) > 1
     assert [s.value for s in app.subheader] == [skill_title(skill, lang) for skill in skills]
     assert all(table.index.name == t("ui.routing.columns.cluster", lang) for table in clusters)
+    # Last, every skill of config/skills.yaml with its settings, in words.
+    rows = skill_rows()
+    assert list(skill_table.index) == [skill_title(row.skill, lang) for row in rows]
+    page_copy = skill_table.loc[skill_title("page-copy", lang)]
+    assert page_copy[t("ui.routing.columns.job_kinds", lang)] == t("ui.routing.kind.webpage", lang)
+    assert page_copy[t("ui.routing.columns.category", lang)] == t(
+        "ui.routing.category.writing", lang
+    )
+    assert page_copy[t("ui.routing.columns.preferred", lang)] == t(
+        "ui.routing.router_decides", lang
+    )
 
 
 def test_an_empty_database_shows_a_note(user_id: int) -> None:
@@ -53,7 +64,7 @@ def test_an_empty_database_shows_a_note(user_id: int) -> None:
             session.execute(delete(table))
     app = open_app("en", "routing")
     assert [info.value for info in app.info] == [t("ui.routing.empty", "en")]
-    assert len(app.table) == 1  # only the weights
+    assert len(app.table) == 2  # only the weights and the skills
 
 
 def test_the_slider_is_saved_and_shown_on_the_routing_page(user_id: int) -> None:
