@@ -255,9 +255,9 @@ def record(
     execution_id: int | None = None,
 ) -> None:
     """Add how a routed task went (quality 0–1: passed its checks, answered right;
-    seconds of model work). Only the router's own choices and explicit choices of a model
-    it knows are kept: both teach it how that model does. Never raises: a failure to
-    record must not fail the task."""
+    seconds of model work). Whoever chose the model (the router, the person, an agent),
+    the outcome says how that model does on such a task, so every one is kept. Never
+    raises: a failure to record must not fail the task."""
     if route.cluster is None and text is None:
         return
     try:
@@ -277,8 +277,9 @@ def record(
         }
         with session_scope() as session:
             records.add_outcomes(session, [outcome])
-        with _lock:
-            if _state.router is not None:
+        with _lock:  # this process's router learns at once (others on their next load)
+            same_database = _state.database == get_settings().effective_database_url
+            if _state.router is not None and same_database:
                 _add(_state.router, outcome)
     except Exception as exc:  # noqa: BLE001 - see the docstring
         log.warning("routing_record_failed", skill=route.skill, model=route.model, error=str(exc))

@@ -95,6 +95,10 @@ def test_a_task_agent_runs_its_job_in_the_background(offline_client: TestClient)
     assert record["kind"] == "agent:webpage" and record["goal"] == "FAQ writer"
     assert record["result"]["fallback_used"] is True and record["result"]["job"] == "faq-page"
     assert record["result"]["main_file"] == "index.html"
+    # Which model and why, as the API gives it: the one the request named.
+    routing = record["result"]["routing"]
+    assert (routing["model"], routing["decided_by"]) == (UNREACHABLE_MODEL, "person")
+    assert routing["reasons"]["en"].endswith("because you chose it.")
     listed = client.get("/api/executions", headers=a.headers).json()
     assert [e["id"] for e in listed] == [execution_id]  # one row per run, attempts under it
     with session_scope() as session:
