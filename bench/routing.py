@@ -217,6 +217,7 @@ def _data_tasks() -> list[Task]:
 def _job_tasks(kind: str, skill: str) -> Callable[[], list[Task]]:
     def tasks() -> list[Task]:
         from support_system.jobs.catalogue import load_catalogue
+        from support_system.routing.skills import job_request_text
 
         found = []
         for job in load_catalogue().values():
@@ -224,21 +225,14 @@ def _job_tasks(kind: str, skill: str) -> Callable[[], list[Task]]:
                 continue
             for sample in sorted(job.samples):
                 task_id = f"{skill}/{job.id}-{sample}"
-                text = _request_text(job, job.samples[sample], sample)
+                # what the app's router embeds for a job: its title and short answers
+                text = job_request_text(job, job.samples[sample], sample)
                 found.append(
                     Task(task_id, skill, _held_out_by_hash(task_id), text, _pipeline(job, sample))
                 )
         return found
 
     return tasks
-
-
-def _request_text(job: Any, answers: dict[str, Any], lang: str) -> str:
-    """What a person asking for this would have said: the job and their short answers
-    (the same text the app's router embeds)."""
-    from support_system.routing.skills import job_request_text
-
-    return job_request_text(job, answers, lang)
 
 
 def _held_out_by_hash(task_id: str) -> str:

@@ -94,10 +94,18 @@ def _hash_file(path: Path, progress: Progress | None) -> tuple[str, int]:
     return digest.hexdigest(), done
 
 
+def configured_file(spec: ModelSpec) -> Path | None:
+    """The GGUF file a registry entry names by `path` (relative to the state dir), or None
+    when the model comes from packages."""
+    if spec.path is None:
+        return None
+    return spec.path if spec.path.is_absolute() else get_settings().state_dir / spec.path
+
+
 def model_path(spec: ModelSpec, progress: Progress | None = None) -> Path:
     """A verified GGUF path for an embedded model, assembling it on first use."""
-    if spec.path is not None:
-        path = spec.path if spec.path.is_absolute() else get_settings().state_dir / spec.path
+    path = configured_file(spec)
+    if path is not None:
         if not path.is_file():
             raise ModelFileError(detail=f"{path} not found", model=spec.name)
         return path

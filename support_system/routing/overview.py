@@ -17,11 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from support_system.core.i18n import catalogue
 from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
 from support_system.data.repositories import routing as records
-from support_system.routing.service import model_label
+from support_system.routing.service import alpha_for, model_label
 from support_system.routing.skills import load_skills
 
 
@@ -43,10 +42,8 @@ class AlphaSetting:
         return self.person if self.person is not None else self.installation
 
     def for_skill(self, skill: str) -> float:
-        """The weight the router uses for `skill` (the order of `service.choose`)."""
-        if self.person is not None:
-            return self.person
-        return self.skills.get(skill, self.installation)
+        """The weight the router uses for `skill` (`service.alpha_for`)."""
+        return alpha_for(load_skills().get(skill), self.person)
 
 
 def alpha_setting(person: float | None) -> AlphaSetting:
@@ -120,12 +117,6 @@ def routing_overview() -> Overview:
     return Overview(clusters=clusters, cells=cells, summary=_per_skill(cells, labels))
 
 
-def skill_title(skill: str, lang: str) -> str:
-    """A skill's name in `lang` ("questions about a table"); a skill added to
-    config/skills.yaml without a translation shows as written."""
-    return catalogue(lang).get(f"routing.skill.{skill}") or skill
-
-
 def _figures(
     skill: str,
     cluster: int | None,
@@ -189,7 +180,6 @@ __all__ = [
     "Overview",
     "alpha_setting",
     "routing_overview",
-    "skill_title",
 ]
 
 

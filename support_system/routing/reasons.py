@@ -9,14 +9,18 @@ never shows a registry id.
 
 from __future__ import annotations
 
-from support_system.core.i18n import t
+from support_system.core.i18n import catalogue, t
 from support_system.routing.router import Choice
 
 SAME_QUALITY = 0.02  # closer than this counts as "about as good"
 
 
 def skill_name(skill: str, lang: str) -> str:
-    return t(f"routing.skill.{skill}", lang)
+    """A skill's name in `lang` ("questions about a table"); a skill added to
+    config/skills.yaml without a translation shows as written (in a sentence and on the
+    Routing page alike)."""
+    key = f"routing.skill.{skill}"
+    return catalogue(lang).get(key) or catalogue("en").get(key) or skill
 
 
 def reason(choice: Choice, *, skill: str, labels: dict[str, str], lang: str) -> str:

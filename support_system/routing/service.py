@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 
 from support_system.ai.discovery import available_registry, ollama_models
-from support_system.ai.model_files import package_files
+from support_system.ai.model_files import configured_file, package_files
 from support_system.ai.registry import ModelSpec, get_registry
 from support_system.core.errors import ModelFileError
 from support_system.core.i18n import t
@@ -143,7 +143,7 @@ def choose(
     router = _router()
     if not any(router.skills.get((skill, name), Cell()).n for name in candidates):
         return _fixed(skill, default, "default", "routing.reason.no_figures", lang)
-    weight, vector = _alpha(alpha, definition), _vector(text)
+    weight, vector = alpha_for(definition, alpha), _vector(text)
     choice = router.choose(vector, candidates, weight, skill)
     labels = {name: model_label(name) for name in candidates}
     return Route(
@@ -182,10 +182,12 @@ def _fixed(skill: str, model: str, decided_by: DecidedBy, key: str, lang: str) -
     return Route(skill, model, decided_by, said, lang)
 
 
-def _alpha(asked: float | None, skill: Skill) -> float:
+def alpha_for(skill: Skill | None, asked: float | None = None) -> float:
+    """The α a task of `skill` is routed with: the person's (`asked`), else the skill's own
+    in config/skills.yaml, else the installation's `routing.alpha`."""
     if asked is not None:
         return min(1.0, max(0.0, float(asked)))
-    own = skill.llm_routing.alpha
+    own = skill.llm_routing.alpha if skill is not None else None
     return own if own is not None else get_settings().routing.alpha
 
 
@@ -231,8 +233,8 @@ def is_available(spec: ModelSpec) -> bool:
 @lru_cache(maxsize=64)
 def _installed(name: str, _period: float) -> bool:
     spec = get_registry().get(name)
-    if spec.path is not None:
-        path = spec.path if spec.path.is_absolute() else get_settings().state_dir / spec.path
+    path = configured_file(spec)
+    if path is not None:
         return path.is_file()
     if spec.packaged is None:
         return False

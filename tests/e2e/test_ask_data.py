@@ -31,6 +31,7 @@ import pytest
 from support_system.core.i18n import t
 from tests.helpers.browser import (
     MOUSE_GUARD,
+    THEMES,
     RunningApp,
     active,
     button,
@@ -57,7 +58,6 @@ ROWS = [
     ("東京", "3月", 2500),
 ]
 QUESTION = "店舗ごとの売上の合計を教えてください"
-THEMES = ["light", "high-contrast", "dark"]
 
 
 @pytest.fixture(scope="module")

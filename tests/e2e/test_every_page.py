@@ -66,6 +66,8 @@ import pytest
 from support_system.core.settings import PROJECT_ROOT
 from tests.helpers.browser import (
     SCREENSHOTS,
+    SWITCH_THEME,
+    THEMES,
     RunningApp,
     active,
     app_state,
@@ -430,10 +432,6 @@ def _url(app: RunningApp, page: str, sessions: dict[str, int]) -> str:
     if page in ("edit", "preview", "publish"):
         return f"{app.url}/{page}?s={sessions['made']}"
     return f"{app.url}/{page}"
-
-
-THEMES = ["light", "high-contrast", "dark"]
-SWITCH_THEME = "(theme) => { document.documentElement.dataset.ssTheme = theme; }"
 
 
 def test_every_page_has_no_axe_violations_in_every_theme(

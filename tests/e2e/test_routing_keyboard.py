@@ -18,6 +18,8 @@ import pytest
 
 from tests.helpers.browser import (
     MOUSE_GUARD,
+    SWITCH_THEME,
+    THEMES,
     RunningApp,
     active,
     app_state,
@@ -34,8 +36,6 @@ from tests.helpers.browser import (
 )
 
 pytestmark = pytest.mark.browser
-THEMES = ["light", "high-contrast", "dark"]
-SWITCH_THEME = "(theme) => { document.documentElement.dataset.ssTheme = theme; }"
 TITLE = "モデルの選び方"
 # Streamlit 1.67 draws the slider with react-aria: a visually hidden native range input
 # (focusable, labelled, moved by the arrow keys) inside the drawn track.

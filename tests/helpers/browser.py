@@ -139,6 +139,10 @@ def wait_idle(page: Any, timeout: float = 60_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+# The app's three themes, and the script that switches the page to one (axe audits each).
+THEMES = ["light", "high-contrast", "dark"]
+SWITCH_THEME = "(theme) => { document.documentElement.dataset.ssTheme = theme; }"
+
 MOUSE_GUARD = """
 window.__mouseEvents = 0;
 const kinds = ["mousedown", "mouseup", "click", "pointerdown", "pointerup", "mousemove", "wheel"];

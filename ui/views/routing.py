@@ -19,8 +19,8 @@ from support_system.routing.overview import (
     alpha_setting,
     routing_overview,
     skill_rows,
-    skill_title,
 )
+from support_system.routing.reasons import skill_name
 
 lang: str = st.session_state.get("lang", get_settings().language)
 
@@ -39,7 +39,7 @@ def _figures(rows: list[ModelFigures], *, first: str) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                _col(first): skill_title(row.skill, lang) if first == "skill" else row.cluster,
+                _col(first): skill_name(row.skill, lang) if first == "skill" else row.cluster,
                 _col("model"): row.label,
                 _col("n"): row.n,
                 _col("quality"): f"{row.quality * 100:.0f}",
@@ -65,7 +65,7 @@ rows = [
     ),
     (t("ui.routing.alpha_rows.installation", lang), _weight(alpha.installation)),
     *(
-        (t("ui.routing.alpha_rows.skill", lang, skill=skill_title(skill, lang)), _weight(value))
+        (t("ui.routing.alpha_rows.skill", lang, skill=skill_name(skill, lang)), _weight(value))
         for skill, value in alpha.skills.items()
     ),
     (t("ui.routing.alpha_rows.in_use", lang), _weight(alpha.effective)),
@@ -93,7 +93,7 @@ else:
     st.header(t("ui.routing.clusters_heading", lang), anchor=False)
     st.caption(t("ui.routing.clusters_help", lang, clusters=overview.clusters))
     for skill in overview.skills:
-        st.subheader(skill_title(skill, lang), anchor=False)
+        st.subheader(skill_name(skill, lang), anchor=False)
         st.table(_figures(overview.cells_of(skill), first="cluster").set_index(_col("cluster")))
 
 # --- the skills (config/skills.yaml) -----------------------------------------------------
@@ -104,7 +104,7 @@ st.table(
     pd.DataFrame(
         [
             {
-                _col("skill"): skill_title(row.skill, lang),
+                _col("skill"): skill_name(row.skill, lang),
                 _col("category"): t(f"ui.routing.category.{row.category}", lang),
                 _col("job_kinds"): ", ".join(
                     t(f"ui.routing.kind.{kind}", lang) for kind in row.job_kinds

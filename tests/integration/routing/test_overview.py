@@ -19,8 +19,8 @@ from support_system.routing.overview import (
     ModelFigures,
     alpha_setting,
     routing_overview,
-    skill_title,
 )
+from support_system.routing.reasons import skill_name
 from support_system.routing.service import Route, record
 
 SMALL, LARGE = "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"
@@ -174,9 +174,9 @@ def test_alpha_setting_follows_person_then_skill_then_installation(
 
 
 def test_skill_titles_are_translated_and_unknown_ones_kept() -> None:
-    assert skill_title("data-question", "en") == "questions about a table"
-    assert skill_title("data-question", "ja") == "表についての質問"
-    assert skill_title("my-own-skill", "ja") == "my-own-skill"
+    assert skill_name("data-question", "en") == "questions about a table"
+    assert skill_name("data-question", "ja") == "表についての質問"
+    assert skill_name("my-own-skill", "ja") == "my-own-skill"
 
 
 def test_skill_rows_list_every_skill_of_the_yaml_with_its_settings() -> None:

@@ -14,7 +14,8 @@ from support_system.core.i18n import t
 from support_system.core.settings import get_settings
 from support_system.data.db import session_scope
 from support_system.data.schema import RoutingCluster, RoutingOutcome, RoutingStat
-from support_system.routing.overview import routing_overview, skill_rows, skill_title
+from support_system.routing.overview import routing_overview, skill_rows
+from support_system.routing.reasons import skill_name
 from tests.helpers.apptest import button, open_app, rerun, shown_text
 
 
@@ -43,12 +44,12 @@ def test_the_page_shows_the_weights_and_each_models_figures(user_id: int, lang: 
     # Then one table per kind of task that has figures, under its name.
     skills = routing_overview().skills
     assert len(clusters) == len(skills) > 1
-    assert [s.value for s in app.subheader] == [skill_title(skill, lang) for skill in skills]
+    assert [s.value for s in app.subheader] == [skill_name(skill, lang) for skill in skills]
     assert all(table.index.name == t("ui.routing.columns.cluster", lang) for table in clusters)
     # Last, every skill of config/skills.yaml with its settings, in words.
     rows = skill_rows()
-    assert list(skill_table.index) == [skill_title(row.skill, lang) for row in rows]
-    page_copy = skill_table.loc[skill_title("page-copy", lang)]
+    assert list(skill_table.index) == [skill_name(row.skill, lang) for row in rows]
+    page_copy = skill_table.loc[skill_name("page-copy", lang)]
     assert page_copy[t("ui.routing.columns.job_kinds", lang)] == t("ui.routing.kind.webpage", lang)
     assert page_copy[t("ui.routing.columns.category", lang)] == t(
         "ui.routing.category.writing", lang
